@@ -1,0 +1,123 @@
+// EdgeLLM C kernels: the only place where per-token math happens.
+//
+// Conventions
+// - A weight matrix has `rows` output features and `cols` input features, stored row-major in one of
+//   the tensor types below. y[t * ldy + r] = sum_c W[r][c] * x[t][c] for t in [0, ntok).
+// - Activations are row-major [ntok][cols] float32, quantised first where the weight type asks for it
+//   (see el_act_type): Q8_0 and Q4_0 weights take Q8_0 activations, TQ2 weights take int8 absmax
+//   activations with one scale per token (BitNet b1.58).
+// - Every function is a scalar reference here; SIMD variants sit beside them and are chosen at run
+//   time.
+#ifndef EDGELLM_KERNELS_H
+#define EDGELLM_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Tensor types, numbered as in the TM2 file format (docs/tm2-format.md).
+typedef enum {
+    EL_TYPE_F32 = 0,
+    EL_TYPE_F16 = 1,
+    EL_TYPE_Q8_0 = 2, // blocks of 32: f16 scale, 32 x int8                       (34 bytes)
+    EL_TYPE_Q4_0 = 3, // blocks of 32: f16 scale, 16 bytes of nibbles, value q-8   (18 bytes)
+    EL_TYPE_TQ2 = 4,  // ternary {-1,0,1}, 2-bit codes, 32 weights in 8 bytes, f32 scales after codes
+    EL_TYPE_COUNT = 5
+} el_type;
+
+#define EL_QK 32 // weights per block for Q8_0, Q4_0 and TQ2
+
+typedef struct {
+    uint16_t d; // f16 scale
+    int8_t qs[EL_QK];
+} el_block_q8_0;
+
+typedef struct {
+    uint16_t d; // f16 scale
+    uint8_t qs[EL_QK / 2]; // low nibble: weight j, high nibble: weight j + 16
+} el_block_q4_0;
+
+// ---- types -------------------------------------------------------------------------------------
+
+// Bytes taken by one row of `cols` weights (cols must be a multiple of EL_QK for block types).
+// For TQ2 this is the code bytes only; the scales follow all rows (see el_tq2_scales).
+size_t el_row_size(el_type type, int64_t cols);
+// Bytes of a whole [rows x cols] tensor, including TQ2 scales (n_scales of them).
+size_t el_tensor_size(el_type type, int64_t rows, int64_t cols, int64_t n_scales);
+const char *el_type_name(el_type type);
+
+float el_f16_to_f32(uint16_t h);
+uint16_t el_f32_to_f16(float f);       // round to nearest even
+float el_bf16_to_f32(uint16_t h);
+
+// ---- quantisation and dequantisation (weights, at conversion time) ------------------------------
+
+void el_quantize_row_q8_0(const float *x, el_block_q8_0 *y, int64_t k);
+void el_quantize_row_q4_0(const float *x, el_block_q4_0 *y, int64_t k);
+void el_dequantize_row_q8_0(const el_block_q8_0 *x, float *y, int64_t k);
+void el_dequantize_row_q4_0(const el_block_q4_0 *x, float *y, int64_t k);
+// BitNet b1.58 absmean over n values: returns s = mean(|w|) (a tiny epsilon keeps it non-zero).
+float el_absmean(const float *w, int64_t n);
+// Quantise one row to TQ2 codes with scale s: q = clamp(round(w / s), -1, 1).
+void el_quantize_row_tq2(const float *w, uint8_t *codes, int64_t k, float s);
+// Row of TQ2 codes to floats in {-s, 0, s}.
+void el_dequantize_row_tq2(const uint8_t *codes, float *y, int64_t k, float s);
+// Any type, one row, into floats. `scale` is used by TQ2 only.
+void el_dequantize_row(el_type type, const void *row, float *y, int64_t k, float scale);
+
+// ---- activations -------------------------------------------------------------------------------
+
+// The activation format a weight type consumes.
+typedef enum { EL_ACT_F32 = 0, EL_ACT_Q8_0 = 1, EL_ACT_I8 = 2 } el_act_type;
+el_act_type el_act_type_for(el_type weight_type);
+// Bytes needed to hold one quantised activation row of `cols` values (i8 rows include their scale).
+size_t el_act_row_size(el_act_type act, int64_t cols);
+// Quantise ntok rows of activations into `out` (ntok * el_act_row_size bytes). F32 copies.
+void el_quantize_act(el_act_type act, const float *x, void *out, int64_t cols, int64_t ntok);
+// Per-token int8 absmax (BitNet b1.58): q = round(x * 127 / max|x|); returns max|x| / 127.
+float el_quantize_row_i8(const float *x, int8_t *q, int64_t k);
+
+// ---- matrix multiplication ---------------------------------------------------------------------
+
+// y[t * ldy + r] = sum_c W[r][c] * x[t][c] for r in [0, rows), t in [0, ntok).
+// `xq` holds ntok activation rows in the format el_act_type_for(type) (el_quantize_act).
+// `scales`/`n_scales` are the TQ2 scales: 1 (per tensor) or `total_rows` (per row, indexed from
+// `row0`, the first row of this call within the tensor, so callers can split rows across threads).
+void el_matmul(el_type type, float *y, int64_t ldy, const void *w, const void *xq,
+               int64_t rows, int64_t cols, int64_t ntok,
+               const float *scales, int64_t n_scales, int64_t row0);
+
+// ---- elementwise and normalisation -------------------------------------------------------------
+
+void el_rmsnorm(float *out, const float *x, const float *weight, int64_t n, float eps);
+// out = x * silu(gate) ... in place on gate: gate[i] = silu(gate[i]) * up[i]
+void el_swiglu(float *gate, const float *up, int64_t n);
+// gate[i] = relu(gate[i])^2 * up[i]
+void el_relu2_glu(float *gate, const float *up, int64_t n);
+void el_add(float *y, const float *x, int64_t n);
+void el_softmax(float *x, int64_t n);
+
+// Rotary embedding, "rotate half" (GPT-NeoX / Hugging Face) pairing: dimension i is paired with
+// i + head_dim/2. `inv_freq` has head_dim/2 entries. Applies to n_heads heads laid out contiguously.
+void el_rope(float *x, int64_t n_heads, int64_t head_dim, int64_t pos, const float *inv_freq);
+
+// ---- attention ---------------------------------------------------------------------------------
+
+// One query head over `n_kv` cached positions of one KV head. The cache rows are `kv_stride`
+// elements apart (f16 when kv_f16, else f32). `scores` is scratch of n_kv floats.
+// out[head_dim] = softmax(q.K^T * scale) V
+void el_attention_head(float *out, const float *q, const void *k_cache, const void *v_cache,
+                       int kv_f16, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
+                       float scale, float *scores);
+
+// Store a row of floats into the KV cache as f16 or f32.
+void el_store_kv(void *dst, const float *src, int64_t n, int kv_f16);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import EdgeLLMModelFile
+
+/// A conversation with a model: its forward pass, KV cache and position. Everything is allocated
+/// when the session is made; feeding tokens allocates nothing.
+public final class Session: @unchecked Sendable {
+    public let model: LanguageModel
+    public let transformer: Transformer
+    public let cache: KVCache
+
+    public init(model: LanguageModel, contextLength: Int = 2048, kvPrecision: KVCache.Precision = .f16,
+                maxBatch: Int = 32) throws(EngineError) {
+        guard contextLength > 0 else { throw EngineError("context length must be positive, not \(contextLength)") }
+        self.model = model
+        do {
+            transformer = try model.makeTransformer(maxBatch: maxBatch, maxContext: contextLength)
+        } catch {
+            throw EngineError(error.description)
+        }
+        cache = KVCache(config: model.config, capacity: contextLength, precision: kvPrecision)
+    }
+
+    public var position: Int { cache.count }
+    public var remainingContext: Int { cache.capacity - cache.count }
+
+    /// Feeds tokens (a prompt, or forced tokens) in batches; returns the logits after the last one.
+    @discardableResult
+    public func feed(_ tokens: [Int32]) throws(EngineError) -> UnsafeMutableBufferPointer<Float> {
+        guard !tokens.isEmpty else { throw EngineError("nothing to feed: the token list is empty") }
+        guard tokens.count <= remainingContext else {
+            throw EngineError("context full: \(tokens.count) tokens do not fit in the \(remainingContext) positions left of \(cache.capacity) (raise --ctx)")
+        }
+        let vocab = model.config.vocabSize
+        if let bad = tokens.first(where: { $0 < 0 || Int($0) >= vocab }) {
+            throw EngineError("token id \(bad) is outside the vocabulary (0..<\(vocab))")
+        }
+        var logits: UnsafeMutablePointer<Float>!
+        tokens.withUnsafeBufferPointer { all in
+            var i = 0
+            while i < all.count {
+                let n = min(transformer.maxBatch, all.count - i)
+                logits = transformer.forward(UnsafeBufferPointer(rebasing: all[i..<i + n]), cache: cache)
+                i += n
+            }
+        }
+        return UnsafeMutableBufferPointer(start: logits, count: vocab)
+    }
+
+    /// Forget positions after `position`, keeping a shared prefix cached.
+    public func rewind(to position: Int) { cache.truncate(to: position) }
+}
+
+/// A generation failure, in one line.
+public struct EngineError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
