@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what building and testing need on a fresh Debian machine with Swift: Debian packages
+# through apt-get (only those missing) and a local Python venv for the model tooling.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v swift >/dev/null || { echo "error: Swift 6.x is needed (https://swift.org/install)" >&2; exit 1; }
+
+missing=()
+command -v python3 >/dev/null || missing+=(python3)
+python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
+command -v sha256sum >/dev/null || missing+=(coreutils)
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
