@@ -94,6 +94,7 @@ extension TokenizerConfig {
         m["tokenizer.pad_id"] = .int(Int64(padTokenID ?? -1))
         m["tokenizer.add_bos"] = .bool(addBOS)
         if let chatTemplate { m["tokenizer.chat_template"] = .string(chatTemplate) }
+        if let ignoreMerges { m["tokenizer.ignore_merges"] = .bool(ignoreMerges) }
     }
 
     public init(metadata m: Metadata) throws(ModelFileError) {
@@ -124,6 +125,7 @@ extension TokenizerConfig {
             eosTokenID: try id("tokenizer.eos_id"),
             padTokenID: try id("tokenizer.pad_id"),
             addBOS: try m.bool("tokenizer.add_bos"),
-            chatTemplate: m.optionalString("tokenizer.chat_template"))
+            chatTemplate: m.optionalString("tokenizer.chat_template"),
+            ignoreMerges: { if case .bool(let b)? = m["tokenizer.ignore_merges"] { return b } else { return nil } }())
     }
 }

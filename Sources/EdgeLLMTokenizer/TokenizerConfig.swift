@@ -31,10 +31,14 @@ public struct TokenizerConfig: Sendable, Equatable {
     public var addBOS: Bool
     /// The model's chat template as published (Jinja text), used to pick a built-in template.
     public var chatTemplate: String?
+    /// Whether a pre-token that is itself in the vocabulary is taken whole instead of being merged
+    /// (HF `ignore_merges`). nil: as the pre-tokenizer family does, which is true for Llama 3 only
+    /// (Meta's tokenizer.json sets it, and llama.cpp assumes it), so GGUF and TM2 need not store it.
+    public var ignoreMerges: Bool?
 
     public init(tokens: [String], merges: [String], tokenTypes: [TokenType], preTokenizer: PreTokenizer,
                 bosTokenID: Int32?, eosTokenID: Int32?, padTokenID: Int32? = nil, addBOS: Bool,
-                chatTemplate: String? = nil) {
+                chatTemplate: String? = nil, ignoreMerges: Bool? = nil) {
         self.tokens = tokens
         self.merges = merges
         self.tokenTypes = tokenTypes
@@ -44,5 +48,6 @@ public struct TokenizerConfig: Sendable, Equatable {
         self.padTokenID = padTokenID
         self.addBOS = addBOS
         self.chatTemplate = chatTemplate
+        self.ignoreMerges = ignoreMerges
     }
 }
