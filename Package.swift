@@ -3,7 +3,7 @@ import PackageDescription
 
 // Hot loops live in C. They are built optimised even in debug builds so that the
 // test suite (which runs a real 135M-parameter model) finishes in minutes.
-let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno"])]
+let kernelFlags: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]
 
 let package = Package(
     name: "EdgeLLM",
