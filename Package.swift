@@ -37,7 +37,10 @@ let package = Package(
         .testTarget(name: "EdgeLLMKernelsTests", dependencies: ["CEdgeLLMKernels"]),
         .testTarget(name: "EdgeLLMModelFileTests", dependencies: ["EdgeLLMModelFile"]),
         .testTarget(name: "EdgeLLMTokenizerTests", dependencies: ["EdgeLLMTokenizer"]),
-        .testTarget(name: "EdgeLLMImportTests", dependencies: ["EdgeLLMImport", "EdgeLLMModelFile"]),
+        .testTarget(name: "EdgeLLMImportTests",
+                    dependencies: ["EdgeLLMImport", "EdgeLLMModelFile", "EdgeLLMTokenizer", "CEdgeLLMKernels"]),
+        // Runs the built `edgellm` binary as a user would.
+        .testTarget(name: "EdgeLLMCommandLineTests", dependencies: ["EdgeLLMModelFile"]),
         .testTarget(name: "EdgeLLMEngineTests",
                     dependencies: ["EdgeLLMEngine", "EdgeLLMImport", "EdgeLLMModelFile"]),
     ]

@@ -233,6 +233,9 @@ public final class BPETokenizer: Sendable {
 
     /// True for tokens that end generation: eos, and tokens such as <|im_end|>, <|eot_id|>,
     /// <|end_of_text|>, <|endoftext|>.
+    /// Every token that ends generation, in id order.
+    public var endOfGenerationTokens: [Int32] { endOfGenerationIDs.sorted() }
+
     public func isEndOfGeneration(_ id: Int32) -> Bool {
         endOfGenerationIDs.contains(id)
     }

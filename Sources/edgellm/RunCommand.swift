@@ -37,6 +37,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "System message for --chat (default: the model's own).")
     var system: String?
 
+    @Flag(help: "Never stop at an end-of-turn token: generate exactly -n tokens.")
+    var ignoreEOS = false
+
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
@@ -53,8 +56,11 @@ struct RunCommand: ParsableCommand {
         let tokens = try Prompt.tokens(prompt, chat: chat, system: system, tokenizer: languageModel.tokenizer)
         let parameters = GenerationParameters(
             maxTokens: n, temperature: temperature, topP: topP, topK: topK,
-            seed: seed ?? UInt64(Clock.now() * 1e6))
-        let result = try TextGenerator(session: session).generate(prompt: tokens, parameters: parameters) { text in
+            seed: seed ?? UInt64(Clock.now() * 1e6), stopAtEndOfGeneration: !ignoreEOS)
+        let suppress: [any LogitProcessor] = ignoreEOS
+            ? [SuppressTokensProcessor(languageModel.tokenizer.endOfGenerationTokens)] : []
+        let result = try TextGenerator(session: session).generate(
+            prompt: tokens, parameters: parameters, extraProcessors: suppress) { text in
             StandardStreams.out(text)
         }
         StandardStreams.out("\n")

@@ -9,9 +9,10 @@ public struct TextGenerator {
     /// Runs one generation from the session's current position; `onText` receives each new piece
     /// of text as soon as it forms whole characters. Returns the tokens and the cost.
     @discardableResult
-    public func generate(prompt: [Int32], parameters: GenerationParameters,
+    public func generate(prompt: [Int32], parameters: GenerationParameters, extraProcessors: [any LogitProcessor] = [],
                          onText: (String) -> Void = { _ in }) throws(EngineError) -> (tokens: [Int32], stats: GenerationStats) {
-        var iterator = try TokenIterator(session: session, prompt: prompt, parameters: parameters)
+        var iterator = try TokenIterator(session: session, prompt: prompt, parameters: parameters,
+                                         extraProcessors: extraProcessors)
         var detokenizer = StreamingDetokenizer(tokenizer: session.model.tokenizer)
         var tokens: [Int32] = []
         tokens.reserveCapacity(parameters.maxTokens)

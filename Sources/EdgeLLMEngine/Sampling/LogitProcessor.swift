@@ -143,3 +143,14 @@ public struct TopPProcessor: LogitProcessor {
         }
     }
 }
+
+/// Forbids some tokens, e.g. end-of-generation tokens when a fixed number of tokens is wanted
+/// (benchmarks, llama.cpp's --ignore-eos).
+public struct SuppressTokensProcessor: LogitProcessor, Sendable {
+    public var tokens: [Int32]
+    public init(_ tokens: [Int32]) { self.tokens = tokens }
+
+    public mutating func process(_ logits: UnsafeMutableBufferPointer<Float>) {
+        for t in tokens where t >= 0 && Int(t) < logits.count { logits[Int(t)] = -.infinity }
+    }
+}
