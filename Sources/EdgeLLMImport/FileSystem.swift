@@ -3,6 +3,17 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EdgeLLMModelFile
+
+/// Source model files (multi-gigabyte GGUF and safetensors) are read in place through a memory
+/// map, so only the tensors being converted are paged in.
+func mapSourceFile(_ path: String) throws(ImportError) -> MappedFile {
+    do {
+        return try MappedFile(path: path)
+    } catch {
+        throw ImportError(error.description)
+    }
+}
 
 /// Whether a path names a directory (following symbolic links).
 func isDirectory(_ path: String) -> Bool {
@@ -23,7 +34,7 @@ func pathExists(_ path: String) -> Bool {
 
 /// Reads a whole small file (config.json, an index) into memory.
 func readSmallFile(_ path: String, limit: Int = 256 << 20) throws(ImportError) -> [UInt8] {
-    let file = try MappedSourceFile(path: path)
+    let file = try mapSourceFile(path)
     guard file.count <= limit else {
         throw ImportError("cannot read '\(path)': file is larger than \(limit >> 20) MiB")
     }

@@ -1,3 +1,4 @@
+import EdgeLLMModelFile
 import CEdgeLLMKernels
 
 /// A metadata value of a GGUF file.
@@ -92,13 +93,13 @@ public struct GGUFFile: Sendable {
     /// Tensors in file order.
     public let tensors: [GGUFTensorInfo]
     private let tensorIndex: [String: Int]
-    let file: MappedSourceFile
+    let file: MappedFile
 
     public init(path: String) throws(ImportError) {
-        try self.init(file: try MappedSourceFile(path: path))
+        try self.init(file: try mapSourceFile(path))
     }
 
-    init(file: MappedSourceFile) throws(ImportError) {
+    init(file: MappedFile) throws(ImportError) {
         self.file = file
         path = file.path
         var r = GGUFReader(base: file.base, count: file.count)

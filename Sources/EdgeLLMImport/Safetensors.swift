@@ -1,3 +1,4 @@
+import EdgeLLMModelFile
 import CEdgeLLMKernels
 
 /// One safetensors file: an 8-byte little-endian header length, a JSON header naming each
@@ -25,10 +26,10 @@ struct SafetensorsFile: Sendable {
     let path: String
     /// Tensors in data order.
     let entries: [Entry]
-    let file: MappedSourceFile
+    let file: MappedFile
 
     init(path: String) throws(ImportError) {
-        let file = try MappedSourceFile(path: path)
+        let file = try mapSourceFile(path)
         self.file = file
         self.path = path
         let name = baseName(path, dropping: "")

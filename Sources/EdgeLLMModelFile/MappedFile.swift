@@ -42,6 +42,8 @@ public final class MappedFile: @unchecked Sendable {
         if count > 0 { munmap(UnsafeMutableRawPointer(mutating: base), count) }
     }
 
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
     /// Touches every page now (and optionally locks them), so that no page fault happens later
     /// in the per-token loop.
     public func prefault(lock: Bool) -> Bool {

@@ -27,8 +27,8 @@ public struct ModelComparison: Sendable, Equatable {
             reference.rewind(to: 0)
             candidate.rewind(to: 0)
             for token in sequence {
-                let a = try reference.feed([token])
-                let b = try candidate.feed([token])
+                let a = try reference.feed(token: token)
+                let b = try candidate.feed(token: token)
                 softmax(a, into: &p)
                 softmax(b, into: &q)
                 var kl = 0.0

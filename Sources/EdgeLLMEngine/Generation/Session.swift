@@ -50,6 +50,23 @@ public final class Session: @unchecked Sendable {
         return UnsafeMutableBufferPointer(start: logits, count: vocab)
     }
 
+    /// Feeds one token (a decode step) without building an array for it.
+    @discardableResult
+    public func feed(token: Int32) throws(EngineError) -> UnsafeMutableBufferPointer<Float> {
+        guard remainingContext > 0 else {
+            throw EngineError("context full: all \(cache.capacity) positions are used (raise --ctx)")
+        }
+        let vocab = model.config.vocabSize
+        guard token >= 0, Int(token) < vocab else {
+            throw EngineError("token id \(token) is outside the vocabulary (0..<\(vocab))")
+        }
+        var token = token
+        let logits = withUnsafePointer(to: &token) { p in
+            transformer.forward(UnsafeBufferPointer(start: p, count: 1), cache: cache)
+        }
+        return UnsafeMutableBufferPointer(start: logits, count: vocab)
+    }
+
     /// Forget positions after `position`, keeping a shared prefix cached.
     public func rewind(to position: Int) { cache.truncate(to: position) }
 }

@@ -44,7 +44,7 @@ public struct TokenIterator: IteratorProtocol {
             if session.remainingContext == 0 {
                 finished = true
             } else {
-                logits = (try? session.feed([token])) ?? logits
+                logits = (try? session.feed(token: token)) ?? logits
             }
         }
         stats.decodeSeconds += Clock.now() - start
