@@ -31,4 +31,4 @@ func fixed(_ x: Double, _ digits: Int = 1) -> String {
     return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
-func megabytes(_ bytes: Int) -> String { fixed(Double(bytes) / 1_048_576) + " MB" }
+func megabytes(_ bytes: Int) -> String { fixed(Double(bytes) / 1_048_576) + " MiB" }

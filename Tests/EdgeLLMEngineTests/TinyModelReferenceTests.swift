@@ -71,3 +71,23 @@ import Testing
 
     func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] }! }
 }
+
+@Suite struct PartialHeadTests {
+    /// Computing only some rows of the output head gives exactly those logits.
+    @Test(arguments: [TensorType.f32, .q8_0, .ternary])
+    func selectedRowsEqualTheFullHead(type: TensorType) throws {
+        let path = try Fixtures.convert(Fixtures.model("tiny-llama"), ConversionOptions(weights: type))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let lm = try LanguageModel(path: path)
+        let full = try Session(model: lm, contextLength: 16)
+        let partial = try Session(model: lm, contextLength: 16)
+        let rows: [Int32] = [3, 17, 200, 319]
+        for token: Int32 in [0, 297, 285] {
+            let a = Array(try full.feed(token: token))
+            let b = try rows.withUnsafeBufferPointer { Array(try partial.feed(token: token, headRows: $0)) }
+            for r in 0..<a.count {
+                if rows.contains(Int32(r)) { #expect(a[r] == b[r]) } else { #expect(b[r] == -.infinity) }
+            }
+        }
+    }
+}

@@ -52,7 +52,7 @@ public final class Session: @unchecked Sendable {
 
     /// Feeds one token (a decode step) without building an array for it.
     @discardableResult
-    public func feed(token: Int32) throws(EngineError) -> UnsafeMutableBufferPointer<Float> {
+    public func feed(token: Int32, headRows: UnsafeBufferPointer<Int32>? = nil) throws(EngineError) -> UnsafeMutableBufferPointer<Float> {
         guard remainingContext > 0 else {
             throw EngineError("context full: all \(cache.capacity) positions are used (raise --ctx)")
         }
@@ -62,7 +62,7 @@ public final class Session: @unchecked Sendable {
         }
         var token = token
         let logits = withUnsafePointer(to: &token) { p in
-            transformer.forward(UnsafeBufferPointer(start: p, count: 1), cache: cache)
+            transformer.forward(UnsafeBufferPointer(start: p, count: 1), cache: cache, headRows: headRows)
         }
         return UnsafeMutableBufferPointer(start: logits, count: vocab)
     }

@@ -29,6 +29,12 @@ public struct LinearWeight: @unchecked Sendable {
                   scales, Int64(scaleCount), 0)
     }
 
+    /// Rows `rows` only, written to y[t * ldy + (r - rows.lowerBound)].
+    func apply(rows: Range<Int>, to xq: UnsafeRawPointer, tokens: Int, into y: UnsafeMutablePointer<Float>, ldy: Int) {
+        el_matmul(type.cType, y, Int64(ldy), data + rows.lowerBound * type.rowSize(cols: cols), xq,
+                  Int64(rows.count), Int64(cols), Int64(tokens), scales, Int64(scaleCount), Int64(rows.lowerBound))
+    }
+
     /// One row as floats (an embedding lookup).
     func row(_ r: Int, into y: UnsafeMutablePointer<Float>) {
         let rowBytes = type.rowSize(cols: cols)

@@ -33,8 +33,12 @@ public final class Transformer: @unchecked Sendable {
     /// Runs `tokens` at positions cache.count ..< cache.count + tokens.count and returns the logits
     /// of the last one (valid until the next call). The caller keeps within the cache's capacity
     /// and `maxBatch`.
+    ///
+    /// With `headRows`, only those rows of the output head are computed (a grammar that allows a
+    /// few tokens needs only their logits); every other logit is -infinity.
     @discardableResult
-    public func forward(_ tokens: UnsafeBufferPointer<Int32>, cache: KVCache) -> UnsafeMutablePointer<Float> {
+    public func forward(_ tokens: UnsafeBufferPointer<Int32>, cache: KVCache,
+                        headRows: UnsafeBufferPointer<Int32>? = nil) -> UnsafeMutablePointer<Float> {
         let c = config
         let n = tokens.count
         precondition(n > 0 && n <= maxBatch && cache.count + n <= cache.capacity)
@@ -107,8 +111,15 @@ public final class Transformer: @unchecked Sendable {
         let last = s.x + (n - 1) * dim
         el_rmsnorm(s.xb, last, weights.outputNorm, Int64(dim), c.rmsNormEps)
         s.activations.reset()
-        weights.output.apply(to: s.activations.quantized(s.xb, cols: dim, tokens: 1, for: weights.output),
-                             tokens: 1, into: s.logits, ldy: c.vocabSize)
+        let xq = s.activations.quantized(s.xb, cols: dim, tokens: 1, for: weights.output)
+        if let headRows {
+            for i in 0..<c.vocabSize { s.logits[i] = -.infinity }
+            for r in headRows where r >= 0 && Int(r) < c.vocabSize {
+                weights.output.apply(rows: Int(r)..<Int(r) + 1, to: xq, tokens: 1, into: s.logits + Int(r), ldy: c.vocabSize)
+            }
+        } else {
+            weights.output.apply(to: xq, tokens: 1, into: s.logits, ldy: c.vocabSize)
+        }
         return s.logits
     }
 }
