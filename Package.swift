@@ -28,9 +28,12 @@ let package = Package(
         // Forward pass, KV cache, sampling, generation.
         .target(name: "EdgeLLMEngine",
                 dependencies: ["EdgeLLMModelFile", "EdgeLLMTokenizer", "CEdgeLLMKernels"]),
+        // Home Assistant intents: the home, the grammar-constrained recognizer, resolution to
+        // service calls, evaluation.
+        .target(name: "EdgeLLMIntents", dependencies: ["EdgeLLMEngine", "EdgeLLMTokenizer"]),
         // The command-line face.
         .executableTarget(name: "edgellm", dependencies: [
-            "EdgeLLMEngine", "EdgeLLMImport",
+            "EdgeLLMEngine", "EdgeLLMImport", "EdgeLLMIntents",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
