@@ -63,7 +63,8 @@ struct RunCommand: ParsableCommand {
             prompt: tokens, parameters: parameters, extraProcessors: suppress) { text in
             StandardStreams.out(text)
         }
-        StandardStreams.out("\n")
+        // A terminal gets a final newline for the prompt's sake; a pipe gets exactly the text.
+        if StandardStreams.stdoutIsTerminal { StandardStreams.out("\n") }
         let s = result.stats
         StandardStreams.err("prompt tokens: \(s.promptTokens), generated tokens: \(s.generatedTokens), "
             + "prefill: \(fixed(s.prefillTokensPerSecond)) tok/s, decode: \(fixed(s.decodeTokensPerSecond)) tok/s, "

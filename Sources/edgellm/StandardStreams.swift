@@ -9,6 +9,7 @@ enum StandardStreams {
     static func err(_ s: String) { write(fd: 2, s) }
 
     static var stderrIsTerminal: Bool { isatty(2) != 0 }
+    static var stdoutIsTerminal: Bool { isatty(1) != 0 }
 
     private static func write(fd: Int32, _ s: String) {
         var s = s

@@ -85,6 +85,11 @@ import Testing
         let b = try Self.run(["run", model, "-i", "The robot", "-n", "12", "-t", "1.0", "-s", "11"])
         #expect(a.status == 0 && b.status == 0)
         #expect(a.stdout == b.stdout)
+        #expect(!a.stdout.contains("tok/s") && a.stderr.contains("tok/s"), "the summary goes to stderr only")
+        // Stdout is text the tokenizer round-trips: no stray bytes or broken characters.
+        let ids = try Self.run(["tokenize", model, "--no-special", a.stdout])
+        #expect(ids.status == 0 && !ids.stdout.isEmpty)
+        #expect(try Self.run(["detokenize", model] + ids.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)).stdout == a.stdout + "\n")
         let greedy1 = try Self.run([model, "-i", "hello", "-n", "6", "-t", "0", "-s", "1"])
         let greedy2 = try Self.run([model, "-i", "hello", "-n", "6", "-t", "0", "-s", "2"])
         #expect(greedy1.stdout == greedy2.stdout, "-t 0 is greedy whatever the seed")
