@@ -1,5 +1,5 @@
-// Attention of one query head over the KV cache.
-#include "edgellm_kernels.h"
+// Attention of one query head over the KV cache, and KV stores: the scalar references.
+#include "kernels_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -8,15 +8,15 @@ static inline float kv_at(const void *cache, int kv_f16, int64_t index) {
     return kv_f16 ? el_f16_to_f32(((const uint16_t *)cache)[index]) : ((const float *)cache)[index];
 }
 
-void el_attention_head(float *out, const float *q, const void *k_cache, const void *v_cache,
-                       int kv_f16, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
-                       float scale, float *scores) {
+void el_scalar_attention_head(float *out, const float *q, const void *k_cache, const void *v_cache,
+                              int kv_f16, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
+                              float scale, float *scores) {
     for (int64_t p = 0; p < n_kv; p++) {
         float s = 0.0f;
         for (int64_t i = 0; i < head_dim; i++) s += q[i] * kv_at(k_cache, kv_f16, p * kv_stride + i);
         scores[p] = s * scale;
     }
-    el_softmax(scores, n_kv);
+    el_scalar_softmax(scores, n_kv);
     memset(out, 0, (size_t)head_dim * sizeof(float));
     for (int64_t p = 0; p < n_kv; p++) {
         const float a = scores[p];
@@ -24,7 +24,7 @@ void el_attention_head(float *out, const float *q, const void *k_cache, const vo
     }
 }
 
-void el_store_kv(void *dst, const float *src, int64_t n, int kv_f16) {
+void el_scalar_store_kv(void *dst, const float *src, int64_t n, int kv_f16) {
     if (kv_f16) {
         uint16_t *d = dst;
         for (int64_t i = 0; i < n; i++) d[i] = el_f32_to_f16(src[i]);

@@ -1,5 +1,5 @@
 // Weight quantisers (run at conversion time) and activation quantisers (run per token).
-#include "edgellm_kernels.h"
+#include "kernels_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -110,41 +110,112 @@ el_act_type el_act_type_for(el_type weight_type) {
     }
 }
 
-// An i8 row is its float scale followed by the int8 values, padded to 4 bytes.
+// An i8 row: a 32-byte header (scale, sum of the int8 values) and the int8 values, permuted for the
+// TQ2 kernels and padded to 32 (kernels_internal.h).
 size_t el_act_row_size(el_act_type act, int64_t cols) {
     switch (act) {
     case EL_ACT_Q8_0: return (size_t)(cols / EL_QK) * sizeof(el_block_q8_0);
-    case EL_ACT_I8: return sizeof(float) + (((size_t)cols + 3) & ~(size_t)3);
+    case EL_ACT_I8: return EL_I8_HEADER + (size_t)el_i8_payload(cols);
     default: return (size_t)cols * 4;
     }
 }
 
-float el_quantize_row_i8(const float *x, int8_t *q, int64_t k) {
+float el_scalar_absmax(const float *x, int64_t n) {
     float amax = 0.0f;
-    for (int64_t i = 0; i < k; i++) amax = fmaxf(amax, fabsf(x[i]));
-    if (amax < 1e-5f) amax = 1e-5f;
-    const float is = 127.0f / amax;
-    for (int64_t i = 0; i < k; i++) {
-        float v = rintf(x[i] * is);
+    for (int64_t i = 0; i < n; i++) amax = fmaxf(amax, fabsf(x[i]));
+    return amax;
+}
+
+void el_scalar_round_i8(const float *x, float inv_scale, int8_t *q, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        float v = rintf(x[i] * inv_scale);
         v = v > 127.0f ? 127.0f : (v < -128.0f ? -128.0f : v);
         q[i] = (int8_t)v;
     }
-    return amax / 127.0f;
 }
 
-void el_quantize_act(el_act_type act, const float *x, void *out, int64_t cols, int64_t ntok) {
-    const size_t row = el_act_row_size(act, cols);
-    for (int64_t t = 0; t < ntok; t++) {
-        uint8_t *dst = (uint8_t *)out + (size_t)t * row;
-        const float *src = x + t * cols;
-        switch (act) {
-        case EL_ACT_Q8_0: el_quantize_row_q8_0(src, (el_block_q8_0 *)dst, cols); break;
-        case EL_ACT_I8: {
-            float s = el_quantize_row_i8(src, (int8_t *)(dst + sizeof(float)), cols);
-            memcpy(dst, &s, sizeof(float));
-            break;
+static float i8_inverse_scale(float amax, float *scale) {
+    if (amax < 1e-5f) amax = 1e-5f;
+    *scale = amax / 127.0f;
+    return 127.0f / amax;
+}
+
+float el_quantize_row_i8(const float *x, int8_t *q, int64_t k) {
+    float scale;
+    const float is = i8_inverse_scale(el_scalar_absmax(x, k), &scale);
+    el_scalar_round_i8(x, is, q, k);
+    return scale;
+}
+
+// The chunk of blocks that starts at block b0 of nb: 4, then 2, then 1 (kernels_internal.h).
+static inline int64_t chunk_blocks(int64_t b0, int64_t nb) {
+    return nb - b0 >= 4 ? 4 : (nb - b0 >= 2 ? 2 : 1);
+}
+
+int64_t el_i8_position(int64_t c, int64_t cols) {
+    const int64_t nb = cols / EL_QK, b = c / EL_QK, n4 = nb & ~(int64_t)3;
+    if (b >= nb) return c; // the partial block past the last whole one stays in order
+    int64_t b0, n;
+    if (b < n4) b0 = b & ~(int64_t)3, n = 4;
+    else if (nb - n4 >= 2 && b < n4 + 2) b0 = n4, n = 2;
+    else b0 = b, n = 1;
+    const int64_t k = (c % EL_QK) / 8, j = c % 8;
+    return b0 * EL_QK + 8 * n * k + 8 * (b - b0) + j;
+}
+
+static void quantize_row_i8_permuted(const el_kernel_table *t, const float *x, uint8_t *row,
+                                     int64_t cols) {
+    float scale;
+    const float is = i8_inverse_scale(t->absmax(x, cols), &scale);
+    int8_t *v = (int8_t *)row + EL_I8_HEADER;
+    const int64_t nb = cols / EL_QK;
+    int32_t sum = 0;
+    int8_t block[EL_QK];
+    for (int64_t b0 = 0; b0 < nb;) {
+        const int64_t n = chunk_blocks(b0, nb);
+        for (int64_t b = 0; b < n; b++) {
+            t->round_i8(x + (b0 + b) * EL_QK, is, block, EL_QK);
+            for (int j = 0; j < EL_QK; j++) sum += block[j];
+            for (int k = 0; k < 4; k++) {
+                memcpy(v + b0 * EL_QK + 8 * n * k + 8 * b, block + 8 * k, 8);
+            }
         }
+        b0 += n;
+    }
+    const int64_t tail = cols - nb * EL_QK;
+    memset(v + nb * EL_QK, 0, (size_t)(el_i8_payload(cols) - nb * EL_QK));
+    if (tail > 0) {
+        t->round_i8(x + nb * EL_QK, is, v + nb * EL_QK, tail);
+        for (int64_t j = 0; j < tail; j++) sum += v[nb * EL_QK + j];
+    }
+    memset(row, 0, EL_I8_HEADER);
+    memcpy(row, &scale, sizeof(float));
+    memcpy(row + 4, &sum, sizeof(int32_t));
+}
+
+void el_quantize_act_with(const el_kernel_table *t, el_act_type act, const float *x, void *out,
+                          int64_t cols, int64_t ntok) {
+    const size_t row = el_act_row_size(act, cols);
+    for (int64_t i = 0; i < ntok; i++) {
+        uint8_t *dst = (uint8_t *)out + (size_t)i * row;
+        const float *src = x + i * cols;
+        switch (act) {
+        case EL_ACT_Q8_0: t->quantize_row_q8_0(src, (el_block_q8_0 *)dst, cols); break;
+        case EL_ACT_I8: quantize_row_i8_permuted(t, src, dst, cols); break;
         default: memcpy(dst, src, (size_t)cols * 4); break;
         }
+    }
+}
+
+void el_dequantize_act(el_act_type act, const void *xq, float *y, int64_t cols) {
+    switch (act) {
+    case EL_ACT_Q8_0: el_dequantize_row_q8_0(xq, y, cols); break;
+    case EL_ACT_I8: {
+        const float s = el_i8_scale(xq);
+        const int8_t *v = el_i8_values(xq);
+        for (int64_t c = 0; c < cols; c++) y[c] = (float)v[el_i8_position(c, cols)] * s;
+        break;
+    }
+    default: memcpy(y, xq, (size_t)cols * 4); break;
     }
 }

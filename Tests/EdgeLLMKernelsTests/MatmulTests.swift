@@ -86,20 +86,13 @@ import Testing
     }
 
     private func dequantizeActivations(_ act: el_act_type, _ xq: [UInt8], cols: Int, tokens: Int, original: [Float]) -> [Float] {
+        if act == EL_ACT_F32 { return original }
         let rowBytes = el_act_row_size(act, Int64(cols))
         var out = [Float](repeating: 0, count: cols * tokens)
         xq.withUnsafeBytes { p in
-            for t in 0..<tokens {
-                let row = p.baseAddress! + t * rowBytes
-                switch act {
-                case EL_ACT_F32: for c in 0..<cols { out[t * cols + c] = original[t * cols + c] }
-                case EL_ACT_Q8_0:
-                    out.withUnsafeMutableBufferPointer { o in
-                        el_dequantize_row_q8_0(row.assumingMemoryBound(to: el_block_q8_0.self), o.baseAddress! + t * cols, Int64(cols))
-                    }
-                default:
-                    let scale = row.load(as: Float.self)
-                    for c in 0..<cols { out[t * cols + c] = Float(row.load(fromByteOffset: 4 + c, as: Int8.self)) * scale }
+            out.withUnsafeMutableBufferPointer { o in
+                for t in 0..<tokens {
+                    el_dequantize_act(act, p.baseAddress! + t * rowBytes, o.baseAddress! + t * cols, Int64(cols))
                 }
             }
         }

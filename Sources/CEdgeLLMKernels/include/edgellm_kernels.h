@@ -6,8 +6,9 @@
 // - Activations are row-major [ntok][cols] float32, quantised first where the weight type asks for it
 //   (see el_act_type): Q8_0 and Q4_0 weights take Q8_0 activations, TQ2 weights take int8 absmax
 //   activations with one scale per token (BitNet b1.58).
-// - Every function is a scalar reference here; SIMD variants sit beside them and are chosen at run
-//   time.
+// - Every kernel has a scalar reference (matmul.c, ops.c, attention.c, quantize.c) and SIMD variants
+//   beside it (*_avx2.c on x86-64, *_neon.c on AArch64), chosen once at run time (dispatch.c). See
+//   "Implementations" at the end.
 #ifndef EDGELLM_KERNELS_H
 #define EDGELLM_KERNELS_H
 
@@ -78,7 +79,10 @@ size_t el_act_row_size(el_act_type act, int64_t cols);
 // Quantise ntok rows of activations into `out` (ntok * el_act_row_size bytes). F32 copies.
 void el_quantize_act(el_act_type act, const float *x, void *out, int64_t cols, int64_t ntok);
 // Per-token int8 absmax (BitNet b1.58): q = round(x * 127 / max|x|); returns max|x| / 127.
+// (Plain order; the EL_ACT_I8 rows that el_quantize_act writes hold these values permuted.)
 float el_quantize_row_i8(const float *x, int8_t *q, int64_t k);
+// One quantised activation row back to floats in column order (for tests and debugging).
+void el_dequantize_act(el_act_type act, const void *xq, float *y, int64_t cols);
 
 // ---- matrix multiplication ---------------------------------------------------------------------
 
@@ -115,6 +119,43 @@ void el_attention_head(float *out, const float *q, const void *k_cache, const vo
 
 // Store a row of floats into the KV cache as f16 or f32.
 void el_store_kv(void *dst, const float *src, int64_t n, int kv_f16);
+
+// ---- implementations ---------------------------------------------------------------------------
+//
+// The functions above run the implementation chosen at first use: the best this CPU supports
+// (AVX2+FMA+F16C on x86-64, found with cpuid; NEON on AArch64; scalar otherwise), unless the
+// environment variable EDGELLM_KERNELS names another (`scalar`, `avx2`, `neon`).
+// Integer paths (TQ2, Q8_0, Q4_0 dot products, activation quantisation, RoPE, ReLU^2, add, KV
+// stores) give bit-identical results in every implementation; float reductions (f32/f16 matmul,
+// RMSNorm, softmax, SiLU, attention) agree within about 1e-6 relative.
+typedef enum { EL_IMPL_SCALAR = 0, EL_IMPL_AVX2 = 1, EL_IMPL_NEON = 2, EL_IMPL_COUNT = 3 } el_impl;
+
+// 1 if the implementation is compiled in and this CPU runs it.
+int el_impl_available(el_impl impl);
+el_impl el_impl_active(void);
+const char *el_impl_name(el_impl impl);
+// Switch the implementation the public functions use; -1 (and no change) if it is not available.
+// For tests and benchmarks: not safe while kernels run on other threads.
+int el_impl_use(el_impl impl);
+
+// The kernels with an explicit implementation, for tests and benchmarks. Each returns 0, or -1
+// without touching its outputs when the implementation is not available.
+int el_matmul_impl(el_impl impl, el_type type, float *y, int64_t ldy, const void *w, const void *xq,
+                   int64_t rows, int64_t cols, int64_t ntok,
+                   const float *scales, int64_t n_scales, int64_t row0);
+int el_quantize_act_impl(el_impl impl, el_act_type act, const float *x, void *out, int64_t cols,
+                         int64_t ntok);
+int el_rmsnorm_impl(el_impl impl, float *out, const float *x, const float *weight, int64_t n, float eps);
+int el_swiglu_impl(el_impl impl, float *gate, const float *up, int64_t n);
+int el_relu2_glu_impl(el_impl impl, float *gate, const float *up, int64_t n);
+int el_add_impl(el_impl impl, float *y, const float *x, int64_t n);
+int el_softmax_impl(el_impl impl, float *x, int64_t n);
+int el_rope_impl(el_impl impl, float *x, int64_t n_heads, int64_t head_dim, int64_t pos,
+                 const float *inv_freq);
+int el_attention_head_impl(el_impl impl, float *out, const float *q, const void *k_cache,
+                           const void *v_cache, int kv_f16, int64_t n_kv, int64_t head_dim,
+                           int64_t kv_stride, float scale, float *scores);
+int el_store_kv_impl(el_impl impl, void *dst, const float *src, int64_t n, int kv_f16);
 
 #ifdef __cplusplus
 }
