@@ -40,6 +40,7 @@ run: model
 test: model
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	scripts/kernels/test_neon.sh
 
 clean:
 	rm -rf .build models/*.tm2.bin
