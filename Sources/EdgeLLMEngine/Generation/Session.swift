@@ -6,22 +6,40 @@ import Darwin
 import EdgeLLMModelFile
 
 /// A conversation with a model: its forward pass, KV cache and position. Everything is allocated
-/// when the session is made; feeding tokens allocates nothing.
+/// when the session is made; feeding tokens allocates nothing and, once the first tokens have run,
+/// takes no page fault.
 public final class Session: @unchecked Sendable {
     public let model: LanguageModel
     public let transformer: Transformer
     public let cache: KVCache
+    /// The session's worker threads (the calling thread is worker 0).
+    public var pool: ThreadPool { transformer.pool }
+    /// Whether the weights were locked in memory (`lockWeights` asked for it and the system agreed).
+    public let weightsLocked: Bool
 
+    /// - Parameters:
+    ///   - threads: workers for the matmuls and attention, the calling thread included. The
+    ///     logits do not depend on it.
+    ///   - pinThreads: pin worker i ≥ 1 to the i-th CPU (see `ThreadPool.init`).
+    ///   - lockWeights: `mlock` the weights so that memory pressure cannot evict them. A refusal
+    ///     (RLIMIT_MEMLOCK) is not an error: see `weightsLocked`.
     public init(model: LanguageModel, contextLength: Int = 2048, kvPrecision: KVCache.Precision = .f16,
-                maxBatch: Int = 32) throws(EngineError) {
+                maxBatch: Int = 32, threads: Int = 1, pinThreads: Bool = false,
+                lockWeights: Bool = false) throws(EngineError) {
         guard contextLength > 0 else { throw EngineError("context length must be positive, not \(contextLength)") }
         self.model = model
+        let pool = try ThreadPool(threads: threads, pin: pinThreads)
         do {
-            transformer = try model.makeTransformer(maxBatch: maxBatch, maxContext: contextLength)
+            transformer = try Transformer(file: model.file, config: model.config, maxBatch: maxBatch,
+                                          maxContext: contextLength, pool: pool)
         } catch {
             throw EngineError(error.description)
         }
         cache = KVCache(config: model.config, capacity: contextLength, precision: kvPrecision)
+        // Weights are read in place from the map: touch every page now rather than fault them in
+        // during the first tokens (a fault per 4 KiB page, a read from the SD card when the page
+        // cache has dropped it, at steps nobody can predict).
+        weightsLocked = model.file.mapping.prefault(lock: lockWeights) && lockWeights
     }
 
     public var position: Int { cache.count }

@@ -29,6 +29,12 @@ public struct LinearWeight: @unchecked Sendable {
                   scales, Int64(scaleCount), 0)
     }
 
+    /// The same product as `apply(to:tokens:into:ldy:)`, as a task a thread pool splits by rows.
+    func task(_ xq: UnsafeRawPointer, tokens: Int, into y: UnsafeMutablePointer<Float>, ldy: Int) -> el_matmul_task {
+        el_matmul_task(type: type.cType, y: y, ldy: Int64(ldy), w: data, xq: xq, rows: Int64(rows), cols: Int64(cols),
+                       ntok: Int64(tokens), scales: scales, n_scales: Int64(scaleCount), row0: 0)
+    }
+
     /// Rows `rows` only, written to y[t * ldy + (r - rows.lowerBound)].
     func apply(rows: Range<Int>, to xq: UnsafeRawPointer, tokens: Int, into y: UnsafeMutablePointer<Float>, ldy: Int) {
         el_matmul(type.cType, y, Int64(ldy), data + rows.lowerBound * type.rowSize(cols: cols), xq,

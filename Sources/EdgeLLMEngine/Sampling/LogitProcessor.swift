@@ -108,7 +108,11 @@ public struct TopPProcessor: LogitProcessor {
         // Tokens below (1 - p) / (n - 1) cannot be in the nucleus (as in llama2.c), which keeps
         // the candidate list short.
         let cutoff = (1 - p) / Float(logits.count - 1)
-        if candidates.capacity < logits.count { candidates.reserveCapacity(logits.count) }
+        if candidates.capacity < logits.count {
+            // Filled rather than reserved, so that every page of the buffer is touched now and not
+            // at the first later token whose nucleus is wider than any before (a page fault there).
+            candidates = Array(repeating: Candidate(index: 0, logit: 0, prob: 0), count: logits.count)
+        }
         candidates.removeAll(keepingCapacity: true)
         for i in logits.indices {
             let prob = expf(logits[i] - maxLogit) / sum
