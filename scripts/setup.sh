@@ -10,6 +10,10 @@ missing=()
 command -v python3 >/dev/null || missing+=(python3)
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
 command -v sha256sum >/dev/null || missing+=(coreutils)
+# The MQTT agent: libmosquitto to build against, the broker and clients for its tests and demo.
+pkg-config --exists libmosquitto 2>/dev/null || missing+=(libmosquitto-dev pkg-config)
+[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || missing+=(mosquitto)
+command -v mosquitto_pub >/dev/null || missing+=(mosquitto-clients)
 if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
