@@ -72,5 +72,7 @@ let package = Package(
         ]),
         .testTarget(name: "EdgeLLMEngineTests",
                     dependencies: ["EdgeLLMEngine", "EdgeLLMImport", "EdgeLLMModelFile", "CAllocationCounter"]),
+        .testTarget(name: "EdgeLLMIntentsTests",
+                    dependencies: ["EdgeLLMIntents", "EdgeLLMEngine", "EdgeLLMImport", "EdgeLLMTokenizer"]),
     ]
 )

@@ -85,6 +85,13 @@ public struct Recognition: Sendable, Equatable {
     public var generatedTokens: Int
     public var prefillMilliseconds: Double
     public var decodeMilliseconds: Double
+    /// Forward passes after the command's prefill (fewer than generatedTokens: tokens the grammar
+    /// forces are fed together with the model's choice before them).
+    public var decodeSteps = 0
+    /// Tokens of the output line appended by the grammar without a choice of the model.
+    public var forcedTokens = 0
+    /// The line the model wrote (`OutputSyntax`), for logs and evaluation.
+    public var output = ""
 
     public init(status: Status, intent: Intent?, actions: [ServiceCall], speech: String, error: String? = nil,
                 promptTokens: Int = 0, generatedTokens: Int = 0, prefillMilliseconds: Double = 0,

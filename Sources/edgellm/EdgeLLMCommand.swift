@@ -13,7 +13,8 @@ struct EdgeLLMCommand: AsyncParsableCommand {
             original EdgeLLM: `edgellm models/smollm2-135m.tm2.bin -n 32 -t 0.7 -p 0.9`.
             """,
         subcommands: [RunCommand.self, ConvertCommand.self, InfoCommand.self, CompareCommand.self,
-                      TokenizeCommand.self, DetokenizeCommand.self, AgentCommand.self, BenchCommand.self],
+                      TokenizeCommand.self, DetokenizeCommand.self, AgentCommand.self, BenchCommand.self,
+                      EvalCommand.self],
         defaultSubcommand: RunCommand.self)
 
     /// ArgumentParser's own main, except that a bad option is reported in one line (the usage

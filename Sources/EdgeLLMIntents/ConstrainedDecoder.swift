@@ -1,0 +1,183 @@
+import EdgeLLMEngine
+import EdgeLLMTokenizer
+
+/// What one constrained generation produced and cost.
+public struct DecodeOutcome: Sendable, Equatable {
+    /// The output line (without its terminator).
+    public var line: String
+    public var promptTokens = 0
+    /// Every token of the line: chosen by the model or forced by the grammar.
+    public var generatedTokens = 0
+    public var forcedTokens = 0
+    /// Tokens the model chose (its end-of-turn token included).
+    public var modelChoices = 0
+    /// Forward passes after the prompt: one per model choice that had to be fed back.
+    public var decodeSteps = 0
+    /// Forward passes (the prompt's included) that computed only the allowed rows of the head.
+    public var selectiveHeadPasses = 0
+    public var prefillSeconds = 0.0
+    public var decodeSeconds = 0.0
+    public var timedOut = false
+    /// The token budget ran out and the grammar's shortest completion finished the line.
+    public var truncated = false
+}
+
+/// Greedy decoding under a TokenGrammar on a Session whose KV cache holds a fixed prompt prefix.
+///
+/// Each step: pick the most likely allowed token, append whatever the grammar then forces, and
+/// feed them all in one batch; where the grammar allows few tokens, only their rows of the output
+/// head are computed. Decoding stops as soon as the line is complete. Not thread-safe: one
+/// generation at a time (IntentRecognizer serialises).
+final class ConstrainedDecoder {
+    let session: Session
+    let grammar: TokenGrammar
+    let tokenizer: BPETokenizer
+    let prefixLength: Int
+    let maxOutputTokens: Int
+    /// Head rows are computed selectively when a state allows at most this many tokens.
+    let headRowsLimit: Int
+
+    private var batch: [Int32] = []
+    private var output: [UInt8] = []
+
+    init(session: Session, grammar: TokenGrammar, prefixLength: Int, maxOutputTokens: Int, headRowsLimit: Int) {
+        self.session = session
+        self.grammar = grammar
+        tokenizer = session.model.tokenizer
+        self.prefixLength = prefixLength
+        self.maxOutputTokens = maxOutputTokens
+        self.headRowsLimit = headRowsLimit
+        batch.reserveCapacity(256)
+        output.reserveCapacity(256)
+    }
+
+    /// Generates the line for `request` (the command's tokens, after the cached prefix).
+    ///
+    /// With `target`, each choice takes the allowed token that spells the most of the target's
+    /// next bytes instead of the most likely one (tests drive the decoder along a known line).
+    func run(request: [Int32], deadline: Double?, target: [UInt8]? = nil) throws(EngineError) -> DecodeOutcome {
+        var outcome = DecodeOutcome(line: "")
+        let start = Clock.now()
+        session.rewind(to: prefixLength)
+        output.removeAll(keepingCapacity: true)
+        batch.removeAll(keepingCapacity: true)
+        batch += request
+        outcome.promptTokens = request.count
+
+        var state = grammar.start
+        appendForced(&state, &outcome)
+        guard !batch.isEmpty else { throw EngineError("nothing to feed: the request has no tokens") }
+        var logits = try feed(rowsOf: state, &outcome)
+        let prefillEnd = Clock.now()
+        outcome.prefillSeconds = prefillEnd - start
+
+        while !grammar.isComplete(state) {
+            if let deadline, Clock.now() > deadline {
+                outcome.timedOut = true
+                break
+            }
+            // The token budget, or (never for grammars built here) a state with no token on.
+            if outcome.generatedTokens >= maxOutputTokens || grammar.choices(state).tokens.isEmpty {
+                output += grammar.bytes.shortestCompletion(from: state)
+                outcome.truncated = true
+                break
+            }
+            let (token, next) = target.map { steer(toward: $0, in: state) } ?? choose(logits, in: state)
+            outcome.modelChoices += 1
+            if tokenizer.isEndOfGeneration(token) { break }
+            batch.removeAll(keepingCapacity: true)
+            append(CollectionOfOne(token), forced: false, &outcome)
+            state = next
+            appendForced(&state, &outcome)
+            if grammar.isComplete(state) { break }
+            logits = try feed(rowsOf: state, &outcome)
+            outcome.decodeSteps += 1
+        }
+        outcome.decodeSeconds = Clock.now() - prefillEnd
+        if output.last == ByteGrammar.terminator { output.removeLast() }
+        outcome.line = String(decoding: output, as: UTF8.self)
+        return outcome
+    }
+
+    /// Appends what the grammar forces from `state` on. A forced run can end where another one
+    /// starts (the tokenizer may spell a run's tail differently on its own), hence the loop; each
+    /// run moves forward through the line, so it ends.
+    private func appendForced(_ state: inout Int32, _ outcome: inout DecodeOutcome) {
+        while !grammar.isComplete(state), let (tokens, end) = grammar.forced(state) {
+            append(tokens, forced: true, &outcome)
+            state = end
+        }
+    }
+
+    private func append<C: Collection>(_ tokens: C, forced: Bool, _ outcome: inout DecodeOutcome) where C.Element == Int32 {
+        for t in tokens {
+            batch.append(t)
+            output += grammar.spelling(of: t)
+        }
+        outcome.generatedTokens += tokens.count
+        if forced { outcome.forcedTokens += tokens.count }
+    }
+
+    /// The allowed token with the highest logit (the lowest id on ties, as argmax).
+    private func choose(_ logits: UnsafeMutableBufferPointer<Float>, in state: Int32) -> (Int32, Int32) {
+        let (tokens, next) = grammar.choices(state)
+        var best = tokens.startIndex
+        var bestValue = -Float.infinity
+        for i in tokens.indices {
+            let v = logits[Int(tokens[i])]
+            if v > bestValue {
+                bestValue = v
+                best = i
+            }
+        }
+        return (tokens[best], next[best])
+    }
+
+    private func steer(toward target: [UInt8], in state: Int32) -> (Int32, Int32) {
+        let (tokens, next) = grammar.choices(state)
+        let rest = target.dropFirst(output.count)
+        var best = tokens.startIndex
+        var bestLength = -1
+        for i in tokens.indices {
+            let bytes = tokenizer.tokenBytes(tokens[i])
+            if bytes.count > bestLength, rest.starts(with: bytes) {
+                best = i
+                bestLength = bytes.count
+            } else if bestLength < 0, rest.isEmpty, tokenizer.isEndOfGeneration(tokens[i]) {
+                best = i
+                bestLength = 0
+            }
+        }
+        return (tokens[best], next[best])
+    }
+
+    /// Feeds `batch` and returns the logits after its last token, computing only the head rows
+    /// `state` allows when they are few. Chunks before the last compute no head rows at all.
+    private func feed(rowsOf state: Int32, _ outcome: inout DecodeOutcome) throws(EngineError) -> UnsafeMutableBufferPointer<Float> {
+        guard batch.count <= session.remainingContext else {
+            throw EngineError("context full: \(batch.count) tokens do not fit in the \(session.remainingContext) positions left")
+        }
+        let transformer = session.transformer
+        let cache = session.cache
+        let vocab = session.model.config.vocabSize
+        let selective = grammar.choices(state).tokens.count <= headRowsLimit
+        if selective { outcome.selectiveHeadPasses += 1 }
+        var logits: UnsafeMutablePointer<Float>?
+        batch.withUnsafeBufferPointer { all in
+            var i = 0
+            while i < all.count {
+                let n = min(transformer.maxBatch, all.count - i)
+                let chunk = UnsafeBufferPointer(rebasing: all[i..<i + n])
+                i += n
+                if i < all.count {
+                    logits = transformer.forward(chunk, cache: cache, headRows: UnsafeBufferPointer(start: nil, count: 0))
+                } else if selective {
+                    logits = grammar.withRows(state) { transformer.forward(chunk, cache: cache, headRows: $0) }
+                } else {
+                    logits = transformer.forward(chunk, cache: cache)
+                }
+            }
+        }
+        return UnsafeMutableBufferPointer(start: logits!, count: vocab)
+    }
+}

@@ -1,0 +1,156 @@
+import EdgeLLMEngine
+import Synchronization
+
+/// The on-device recognizer: the model writes one grammar-constrained line per command
+/// (`OutputSyntax`), which is parsed, completed with the speaker's area and resolved into
+/// service calls.
+///
+/// Start-up does everything that does not depend on the command: the home's grammar, its
+/// token-level tables and the prefill of the fixed prompt, whose KV cache every request reuses.
+/// A request then costs its own tokens plus one forward pass per real choice of the model.
+///
+/// Thread-safety: one request at a time. `recognize` may be called from any thread; concurrent
+/// calls wait for each other on a lock (the MQTT service serialises anyway).
+public final class IntentRecognizer: IntentRecognizing {
+    public struct Options: Sendable {
+        /// KV cache positions; nil: the prompt prefix plus `maxRequestTokens` and `maxOutputTokens`.
+        public var contextLength: Int?
+        public var kvPrecision: KVCache.Precision
+        /// Worker threads for the forward pass, the calling thread included.
+        public var threads: Int
+        /// Pin the worker threads to CPUs (`Session`'s pinThreads).
+        public var pinThreads: Bool
+        /// mlock the weights (`Session`'s lockWeights; see `weightsLocked`).
+        public var lockWeights: Bool
+        /// Longest command accepted, in tokens (with the template's turn markers).
+        public var maxRequestTokens: Int
+        /// Token budget of one output line; a line cut there is finished by the grammar.
+        public var maxOutputTokens: Int
+        /// Compute only the allowed rows of the output head when at most this many tokens are
+        /// allowed; nil: a quarter of the vocabulary.
+        public var headRowsLimit: Int?
+        /// Whether the prompt prefix shows example commands (the base model needs them; a model
+        /// fine-tuned on the output syntax does not).
+        public var promptExamples: Bool
+
+        public init(contextLength: Int? = nil, kvPrecision: KVCache.Precision = .f16, threads: Int = 1,
+                    pinThreads: Bool = false, lockWeights: Bool = false,
+                    maxRequestTokens: Int = 96, maxOutputTokens: Int = 48, headRowsLimit: Int? = nil,
+                    promptExamples: Bool = true) {
+            self.contextLength = contextLength
+            self.kvPrecision = kvPrecision
+            self.threads = threads
+            self.pinThreads = pinThreads
+            self.lockWeights = lockWeights
+            self.maxRequestTokens = maxRequestTokens
+            self.maxOutputTokens = maxOutputTokens
+            self.headRowsLimit = headRowsLimit
+            self.promptExamples = promptExamples
+        }
+    }
+
+    public let model: LanguageModel
+    public let vocabulary: HomeVocabulary
+    public let grammar: TokenGrammar
+    public let prompt: PromptPrefix
+    public let resolver: IntentResolver
+    public let options: Options
+    /// Tokens of the cached prompt prefix.
+    public let prefixLength: Int
+    /// Time to build the grammar tables and to prefill the prefix.
+    public let grammarMilliseconds: Double
+    public let prefixPrefillMilliseconds: Double
+    /// Whether `lockWeights` was asked for and the system agreed.
+    public let weightsLocked: Bool
+
+    private let decoder: Mutex<ConstrainedDecoder>
+
+    public init(model: LanguageModel, home: Home, agentArea: String?, options: Options = Options()) throws {
+        let grammarStart = Clock.now()
+        self.model = model
+        self.options = options
+        vocabulary = try HomeVocabulary(home: home)
+        resolver = try IntentResolver(vocabulary: vocabulary, agentArea: agentArea)
+        grammar = try TokenGrammar(grammar: try IntentGrammar.build(vocabulary), tokenizer: model.tokenizer)
+        prompt = PromptPrefix(vocabulary: vocabulary, tokenizer: model.tokenizer, examples: options.promptExamples)
+        prefixLength = prompt.tokens.count
+        grammarMilliseconds = (Clock.now() - grammarStart) * 1000
+
+        let contextLength = options.contextLength ?? prefixLength + options.maxRequestTokens + options.maxOutputTokens + 8
+        guard prefixLength + options.maxRequestTokens + options.maxOutputTokens <= contextLength else {
+            throw EngineError("context length \(contextLength) is too short: the prompt prefix alone is \(prefixLength) tokens, and a request needs \(options.maxRequestTokens + options.maxOutputTokens) more")
+        }
+        let prefillStart = Clock.now()
+        let session = try Session(model: model, contextLength: contextLength, kvPrecision: options.kvPrecision,
+                                  threads: options.threads, pinThreads: options.pinThreads,
+                                  lockWeights: options.lockWeights)
+        weightsLocked = session.weightsLocked
+        try session.feed(prompt.tokens)
+        prefixPrefillMilliseconds = (Clock.now() - prefillStart) * 1000
+        let vocab = model.config.vocabSize
+        decoder = Mutex(ConstrainedDecoder(session: session, grammar: grammar, prefixLength: prefixLength,
+                                           maxOutputTokens: options.maxOutputTokens,
+                                           headRowsLimit: options.headRowsLimit ?? vocab / 4))
+    }
+
+    /// The raw constrained generation for a command; tests steer it along a known `target` line.
+    func decode(_ command: String, deadline: Double? = nil, target: String? = nil) throws(EngineError) -> DecodeOutcome {
+        let request = prompt.requestTokens(command, tokenizer: model.tokenizer)
+        return try decoder.withLock { d throws(EngineError) in
+            try d.run(request: request, deadline: deadline, target: target.map { Array($0.utf8) })
+        }
+    }
+
+    public func recognize(_ text: String, context: CommandContext, deadline: Double?) -> Recognition {
+        let command = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" })
+            .joined(separator: " ")
+        guard !command.isEmpty else {
+            return Recognition(status: .rejected, intent: nil, actions: [], speech: Speech.empty)
+        }
+        let request = prompt.requestTokens(command, tokenizer: model.tokenizer)
+        guard request.count <= options.maxRequestTokens else {
+            return Recognition(status: .error, intent: nil, actions: [], speech: Speech.failed,
+                               error: "the command is too long: \(request.count) tokens, at most \(options.maxRequestTokens)")
+        }
+        let outcome: DecodeOutcome
+        do {
+            outcome = try decoder.withLock { decoder throws(EngineError) in try decoder.run(request: request, deadline: deadline) }
+        } catch {
+            return Recognition(status: .error, intent: nil, actions: [], speech: Speech.failed, error: error.description)
+        }
+        var result = Recognition(status: .ok, intent: nil, actions: [], speech: "",
+                                 promptTokens: outcome.promptTokens, generatedTokens: outcome.generatedTokens,
+                                 prefillMilliseconds: outcome.prefillSeconds * 1000,
+                                 decodeMilliseconds: outcome.decodeSeconds * 1000)
+        result.decodeSteps = outcome.decodeSteps
+        result.forcedTokens = outcome.forcedTokens
+        result.output = outcome.line
+        if outcome.timedOut {
+            result.status = .timeout
+            result.speech = Speech.timedOut
+            return result
+        }
+        let parsed: Intent?
+        do {
+            parsed = try OutputSyntax.parse(outcome.line)
+        } catch {
+            // The grammar makes this unreachable; say so rather than act on a guess.
+            result.status = .error
+            result.speech = Speech.failed
+            result.error = "unparseable output: \(error.description)"
+            return result
+        }
+        guard let parsed else {
+            result.status = .rejected
+            result.speech = Speech.notUnderstood
+            return result
+        }
+        let intent = resolver.withContextArea(parsed, context: context)
+        let resolution = resolver.resolve(intent)
+        result.intent = intent
+        result.actions = resolution.actions
+        result.speech = resolution.speech
+        result.status = resolution.matched ? .ok : .rejected
+        return result
+    }
+}

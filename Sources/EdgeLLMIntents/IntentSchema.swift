@@ -1,0 +1,174 @@
+/// What values a slot may take. The grammar turns each kind into an automaton over this home's
+/// names, so a slot can only ever name something that exists.
+public enum SlotKind: Sendable, Equatable, Hashable {
+    /// An entity's name or alias, among the entities of the intent's domains.
+    case entityName
+    case area
+    case floor
+    case domain
+    case deviceClass
+    case state
+    case color
+    /// A whole number in the range, written without leading zeros.
+    case integer(ClosedRange<Int>)
+    /// A number whose whole part is in the range, with at most one decimal digit (20.5 degrees).
+    case decimal(ClosedRange<Int>)
+    /// Free text: a timer's name, a shopping item.
+    case text
+
+    public var isNumeric: Bool {
+        switch self {
+        case .integer, .decimal: true
+        default: false
+        }
+    }
+}
+
+/// One slot of an intent, as Home Assistant names it.
+public struct SlotSpec: Sendable, Equatable {
+    public var name: String
+    public var kind: SlotKind
+    public init(_ name: String, _ kind: SlotKind) {
+        self.name = name
+        self.kind = kind
+    }
+}
+
+/// An intent the recognizer can emit: its Home Assistant name, its slots in canonical order, and
+/// which slots it needs.
+public struct IntentSpec: Sendable, Equatable {
+    public var name: String
+    public var slots: [SlotSpec]
+    /// Every one of these must be present.
+    public var required: Set<String>
+    /// At least one of these must be present (empty: no such rule).
+    public var anyOf: Set<String>
+    /// The entity domains it acts on; empty for intents that need no entity (timers, shopping list).
+    public var domains: [String]
+    /// Whether, like Home Assistant, a command that names no target acts on the speaker's area
+    /// ("turn on the lights" said in the kitchen).
+    public var fillsContextArea: Bool
+
+    public func slot(_ name: String) -> SlotSpec? { slots.first { $0.name == name } }
+}
+
+/// The intents and slots of Home Assistant's English intents (2025-07 release) that EdgeLLM
+/// supports, with the vocabularies (domains, device classes, states, colours) their slots use.
+public enum IntentSchema {
+    /// Every slot in the one order serialisation uses, so each intent + slots has one spelling.
+    public static let slotOrder = [
+        "name", "area", "floor", "domain", "device_class", "state", "brightness", "color", "temperature",
+        "position", "volume_level", "item", "hours", "minutes", "seconds", "start_hours", "start_minutes",
+        "start_seconds", "conversation_command",
+    ]
+
+    /// Slots whose values are numbers.
+    public static let numericSlots: Set<String> = [
+        "brightness", "temperature", "position", "volume_level", "hours", "minutes", "seconds",
+        "start_hours", "start_minutes", "start_seconds",
+    ]
+
+    /// Domains HassTurnOn / HassTurnOff act on: those with an on/off, open/close or lock/unlock action.
+    public static let switchableDomains = [
+        "light", "switch", "fan", "cover", "valve", "lock", "scene", "script", "input_boolean", "media_player",
+        "climate", "humidifier", "siren", "automation", "water_heater", "remote",
+    ]
+
+    /// Home Assistant's device classes per domain (those the intents can ask about).
+    public static let deviceClasses: [String: [String]] = [
+        "cover": ["awning", "blind", "curtain", "damper", "door", "garage", "gate", "shade", "shutter", "window"],
+        "binary_sensor": [
+            "battery", "battery_charging", "carbon_monoxide", "cold", "connectivity", "door", "garage_door", "gas",
+            "heat", "light", "lock", "moisture", "motion", "moving", "occupancy", "opening", "plug", "power",
+            "presence", "problem", "running", "safety", "smoke", "sound", "tamper", "update", "vibration", "window",
+        ],
+        "sensor": [
+            "apparent_power", "aqi", "atmospheric_pressure", "battery", "carbon_dioxide", "carbon_monoxide",
+            "current", "data_rate", "data_size", "date", "distance", "duration", "energy", "energy_storage",
+            "frequency", "gas", "humidity", "illuminance", "irradiance", "moisture", "monetary", "nitrogen_dioxide",
+            "nitrogen_monoxide", "nitrous_oxide", "ozone", "pm1", "pm10", "pm25", "power", "power_factor",
+            "precipitation", "precipitation_intensity", "pressure", "reactive_power", "signal_strength",
+            "sound_pressure", "speed", "sulphur_dioxide", "temperature", "timestamp", "volatile_organic_compounds",
+            "volatile_organic_compounds_parts", "voltage", "volume", "volume_storage", "water", "weight",
+            "wind_speed",
+        ],
+        "switch": ["outlet", "switch"],
+        "media_player": ["tv", "speaker", "receiver"],
+        "valve": ["water", "gas"],
+        "humidifier": ["humidifier", "dehumidifier"],
+    ]
+
+    /// The states HassGetState asks about.
+    public static let states = ["on", "off", "open", "closed", "locked", "unlocked", "home", "not_home"]
+
+    /// The states that apply to one domain (Home Assistant's tests ask binary sensors "on"/"off"
+    /// whatever they sense); every state for domains not listed.
+    public static func states(of domain: String) -> [String] {
+        switch domain {
+        case "binary_sensor", "light", "switch", "fan", "input_boolean", "automation", "siren": ["on", "off"]
+        case "cover", "valve": ["open", "closed"]
+        case "lock": ["locked", "unlocked"]
+        case "person": ["home", "not_home"]
+        default: states
+        }
+    }
+
+    /// The colour names of Home Assistant's HassLightSet.
+    public static let colors = [
+        "white", "black", "red", "orange", "yellow", "green", "blue", "purple", "brown", "pink", "turquoise",
+    ]
+
+    /// The word a target-less HassTurnOn/HassTurnOff uses for "every matching entity"
+    /// (`turn off the living room fans` is name=all, area, domain in Home Assistant's tests).
+    public static let allName = "all"
+
+    private static let target: [SlotSpec] = [.init("name", .entityName), .init("area", .area), .init("floor", .floor)]
+    private static let targetAny: Set<String> = ["name", "area", "floor", "domain", "device_class"]
+    private static let percent = SlotKind.integer(0...100)
+    private static let duration = SlotKind.integer(0...999)
+
+    public static let intents: [IntentSpec] = {
+        func spec(_ name: String, _ slots: [SlotSpec], required: Set<String> = [], anyOf: Set<String> = [],
+                  domains: [String] = [], fills: Bool = false) -> IntentSpec {
+            IntentSpec(name: name, slots: slots, required: required, anyOf: anyOf, domains: domains,
+                       fillsContextArea: fills)
+        }
+        let onOff = target + [.init("domain", .domain), .init("device_class", .deviceClass)]
+        let media = ["media_player"]
+        return [
+            spec("HassTurnOn", onOff, anyOf: targetAny, domains: switchableDomains, fills: true),
+            spec("HassTurnOff", onOff, anyOf: targetAny, domains: switchableDomains, fills: true),
+            spec("HassLightSet", target + [.init("brightness", percent), .init("color", .color)],
+                 anyOf: ["brightness", "color"], domains: ["light"], fills: true),
+            spec("HassClimateSetTemperature", target + [.init("temperature", .decimal(0...120))],
+                 required: ["temperature"], domains: ["climate"], fills: true),
+            spec("HassSetPosition", onOff + [.init("position", percent)],
+                 required: ["position"], domains: ["cover", "valve"], fills: true),
+            spec("HassGetState", onOff + [.init("state", .state)], anyOf: targetAny, domains: ["*"]),
+            spec("HassMediaPause", target, domains: media, fills: true),
+            spec("HassMediaUnpause", target, domains: media, fills: true),
+            spec("HassMediaNext", target, domains: media, fills: true),
+            spec("HassMediaPrevious", target, domains: media, fills: true),
+            spec("HassSetVolume", target + [.init("volume_level", percent)],
+                 required: ["volume_level"], domains: media, fills: true),
+            spec("HassVacuumStart", target, domains: ["vacuum"], fills: true),
+            spec("HassVacuumReturnToBase", target, domains: ["vacuum"], fills: true),
+            spec("HassShoppingListAddItem", [.init("item", .text)], required: ["item"]),
+            spec("HassListAddItem", [.init("name", .entityName), .init("item", .text)],
+                 required: ["name", "item"], domains: ["todo"]),
+            spec("HassStartTimer", [.init("name", .text), .init("hours", duration), .init("minutes", duration),
+                                    .init("seconds", duration), .init("conversation_command", .text)],
+                 anyOf: ["hours", "minutes", "seconds"]),
+            spec("HassCancelTimer", [.init("name", .text), .init("area", .area), .init("start_hours", duration),
+                                     .init("start_minutes", duration), .init("start_seconds", duration)]),
+            spec("HassNevermind", []),
+        ]
+    }()
+
+    public static func intent(_ name: String) -> IntentSpec? { intents.first { $0.name == name } }
+
+    /// Whether an entity of `domain` is something `intent` acts on.
+    public static func acts(_ intent: IntentSpec, on domain: String) -> Bool {
+        intent.domains.contains("*") || intent.domains.contains(domain)
+    }
+}
