@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "EdgeLLMCommandLineTests", dependencies: ["EdgeLLMModelFile"]),
         // Against a real mosquitto broker that the tests start on a free local port.
         .testTarget(name: "EdgeLLMAgentTests", dependencies: [
-            "EdgeLLMAgent", "EdgeLLMIntents", .product(name: "Logging", package: "swift-log"),
+            "EdgeLLMAgent", "EdgeLLMIntents", "EdgeLLMEngine", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EdgeLLMEngineTests",
                     dependencies: ["EdgeLLMEngine", "EdgeLLMImport", "EdgeLLMModelFile", "CAllocationCounter"]),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgeLLMAgent
+import EdgeLLMEngine
 import EdgeLLMIntents
 import Logging
 import ServiceLifecycle
@@ -81,8 +82,15 @@ struct AgentCommand: AsyncParsableCommand {
             logger.notice("using the keyword recognizer, not the model")
             return KeywordRecognizer(home: home, costMilliseconds: settings.keywordCostMilliseconds)
         case .model:
-            throw ValidationError("the model recognizer (EdgeLLMIntents.IntentRecognizer) is not in this build yet; "
-                                  + "use --recognizer keyword")
+            guard let home else {
+                throw ValidationError("the model recognizer needs a home: `home:` in the config, or --home")
+            }
+            let start = Clock.now()
+            let model = try LanguageModel(path: settings.model)
+            let recognizer = try IntentRecognizer(model: model, home: home, agentArea: settings.area)
+            logger.info("model recognizer ready in \(Int((Clock.now() - start) * 1000)) ms",
+                        metadata: ["model": "\(settings.model)", "prompt_tokens": "\(recognizer.prefixLength)"])
+            return recognizer
         }
     }
 }
