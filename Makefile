@@ -1,4 +1,5 @@
-# EdgeLLM: `make run` sets everything up and generates text with the default model;
+# EdgeLLM: `make run` sets everything up, generates text with the default model and shows the
+# agent answering MQTT commands;
 # `make test` sets everything up and runs every test.
 SWIFT ?= swift
 BIN := .build/release/edgellm
@@ -37,6 +38,8 @@ run: model
 	$(BIN) $(MODEL_Q8) --chat -i "$(PROMPT)" -n 64 -t 0
 	@echo "== $(MODEL_TERNARY) (post-training ternary: fine-tuning restores quality), sampled" >&2
 	$(BIN) $(MODEL_TERNARY) -i "The kitchen lights" -n 32 -t 0.7 -p 0.9 -s 1
+	@echo "== the home-automation agent over MQTT (intents come right once the model is fine-tuned)" >&2
+	$(MAKE) --no-print-directory agent-demo
 
 # The home-automation agent at work: a local mosquitto broker (unless the config names a reachable
 # one), `edgellm agent` on the q8_0 model, a few commands and their replies, then a clean stop.
