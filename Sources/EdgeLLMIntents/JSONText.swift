@@ -1,26 +1,9 @@
+import EdgeLLMEngine
+
 /// Writing JSON by hand: output stays byte-for-byte predictable (key order, whole numbers without
 /// ".0") whatever the Foundation version.
 public enum JSONText {
-    public static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    public static func quoted(_ s: String) -> String { jsonQuoted(s) }
 
     public static func number(_ d: Double) -> String {
         d.isFinite ? OutputSyntax.formatNumber(d) : "null"

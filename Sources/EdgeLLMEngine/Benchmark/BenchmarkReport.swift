@@ -108,23 +108,23 @@ struct JSONObjectWriter {
     private mutating func key(_ k: String) {
         out += first ? "  " : ",\n  "
         first = false
-        out += Self.quoted(k) + ": "
+        out += jsonQuoted(k) + ": "
     }
 
     mutating func int(_ k: String, _ v: Int) { key(k); out += String(v) }
     mutating func bool(_ k: String, _ v: Bool) { key(k); out += v ? "true" : "false" }
-    mutating func string(_ k: String, _ v: String) { key(k); out += Self.quoted(v) }
+    mutating func string(_ k: String, _ v: String) { key(k); out += jsonQuoted(v) }
     mutating func number(_ k: String, _ v: Double) { key(k); out += Self.number(v) }
 
     mutating func object(_ k: String, _ fields: [(String, Double)]) {
         key(k)
-        out += "{" + fields.map { Self.quoted($0.0) + ": " + Self.number($0.1) }.joined(separator: ", ") + "}"
+        out += "{" + fields.map { jsonQuoted($0.0) + ": " + Self.number($0.1) }.joined(separator: ", ") + "}"
     }
 
     mutating func arrays(_ k: String, _ fields: [(String, [Double])]) {
         key(k)
         out += "{\n"
-        out += fields.map { "    " + Self.quoted($0.0) + ": [" + $0.1.map(Self.number).joined(separator: ", ") + "]" }
+        out += fields.map { "    " + jsonQuoted($0.0) + ": [" + $0.1.map(Self.number).joined(separator: ", ") + "]" }
             .joined(separator: ",\n")
         out += "\n  }"
     }
@@ -133,24 +133,6 @@ struct JSONObjectWriter {
 
     /// JSON has no infinity or NaN: a figure that could not be measured is null.
     static func number(_ v: Double) -> String { v.isFinite ? BenchmarkReport.fixed(v, 3) : "null" }
-
-    static func quoted(_ s: String) -> String {
-        var o = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\r": o += "\\r"
-            case "\t": o += "\\t"
-            case _ where u.value < 0x20:
-                let hex = String(u.value, radix: 16)
-                o += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: o.unicodeScalars.append(u)
-            }
-        }
-        return o + "\""
-    }
 }
 
 /// The machine a benchmark ran on.
