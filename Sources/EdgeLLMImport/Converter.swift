@@ -100,6 +100,18 @@ public enum Converter {
         try writer.finish()
     }
 
+    /// The scale a ternary tensor (or row) is stored with. Weights that are already ternary — every
+    /// value 0 or ±m, as quantization-aware training exports them — keep m, so the file computes
+    /// exactly what training did; absmean would give m times the fraction of non-zeros instead.
+    /// Anything else is ternarised BitNet b1.58's way, with its absmean.
+    static func ternaryScale(_ w: UnsafeBufferPointer<Float>) -> Float {
+        var m: Float = 0
+        for v in w where v != 0 {
+            if m == 0 { m = abs(v) } else if abs(v) != m { return el_absmean(w.baseAddress!, Int64(w.count)) }
+        }
+        return m > 0 ? m : el_absmean(w.baseAddress!, Int64(w.count))
+    }
+
     /// Float values to the bytes of one TM2 tensor.
     public static func encode(_ values: [Float], as info: TensorInfo) -> [UInt8] {
         let rows = info.rows, cols = info.cols
@@ -127,9 +139,11 @@ public enum Converter {
                 case .ternary:
                     let scales = (base + rows * rowBytes).assumingMemoryBound(to: Float.self)
                     if info.scaleCount == 1 {
-                        scales[0] = el_absmean(src.baseAddress!, Int64(values.count))
+                        scales[0] = ternaryScale(src)
                     } else {
-                        for r in 0..<rows { scales[r] = el_absmean(src.baseAddress! + r * cols, Int64(cols)) }
+                        for r in 0..<rows {
+                            scales[r] = ternaryScale(UnsafeBufferPointer(rebasing: src[(r * cols)..<((r + 1) * cols)]))
+                        }
                     }
                     for r in 0..<rows {
                         let s = info.scaleCount == 1 ? scales[0] : scales[r]
