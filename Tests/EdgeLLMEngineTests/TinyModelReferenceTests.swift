@@ -57,7 +57,7 @@ import Testing
     @Test(arguments: ["tiny-llama", "tiny-bitnet"])
     func ternaryMatchesBitNetQuantisation(model: String) throws {
         let reference = try Fixtures.reference(model, "reference_ternary.json")
-        let path = try Fixtures.convert(Fixtures.model(model), ConversionOptions(weights: .ternary, embedding: .f32, head: .f32))
+        let path = try Fixtures.convert(Fixtures.model(model), ConversionOptions(weights: .ternary, embedding: .q4_0, head: .q4_0))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let session = try Session(model: LanguageModel(path: path), contextLength: 64, kvPrecision: .f32)
         let logits = try Fixtures.logitsPerPosition(session, reference.tokens)
@@ -90,4 +90,23 @@ import Testing
             }
         }
     }
+}
+
+/// A quantization-aware-training export (scripts/finetune/ternary.py) converted with
+/// `--weights ternary --embed q4_0` computes what the PyTorch fake-quant forward of training did.
+@Suite struct QATExportTests {
+    @Test func engineMatchesTheTrainingForward() throws {
+        let reference = try Fixtures.reference("tiny-llama-qat", "reference_qat.json")
+        let path = try Fixtures.convert(Fixtures.model("tiny-llama-qat"),
+                                        ConversionOptions(weights: .ternary, embedding: .q4_0, head: .q4_0))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let session = try Session(model: LanguageModel(path: path), contextLength: 64, kvPrecision: .f32)
+        let logits = try Fixtures.logitsPerPosition(session, reference.tokens)
+        // Same arithmetic in another order: only an int8 rounding tie falling the other way differs.
+        #expect(Fixtures.relativeError(logits, reference.logits) < 1e-4)
+        let agree = zip(logits, reference.logits).filter { argmax($0) == argmax($1) }.count
+        #expect(agree == reference.tokens.count)
+    }
+
+    func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] }! }
 }

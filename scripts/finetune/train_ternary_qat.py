@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Quantization-aware fine-tuning to BitNet b1.58: every block linear (the ones `edgellm convert
+--weights ternary` makes ternary) runs with absmean ternary weights and per-token int8 activations,
+exactly as the engine computes them, with straight-through gradients; the embedding (tied with the
+head) is frozen as Q4_0. Optionally distils from a floating-point teacher (the LoRA-merged model).
+Exports a Hugging Face folder of packed ternary weights for `edgellm convert --weights ternary
+--embedding q4_0`.
+
+    .venv/bin/python scripts/finetune/train_ternary_qat.py --base-model runs/merged --teacher runs/merged \\
+        --dataset data/intents/train.jsonl --validation data/intents/val.jsonl --output runs/ternary
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import torch
+import torch.nn.functional as F
+
+import ternary
+import training
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    training.add_arguments(parser)
+    parser.add_argument("--teacher", type=Path, help="floating-point model to distil from (default: none)")
+    parser.add_argument("--distill-weight", type=float, default=1.0, help="weight of KL(teacher || student)")
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--layer-shards", type=int, default=2, help="files the layers are written to")
+    args = parser.parse_args()
+
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(args.base_model, dtype=torch.float32)
+    n = ternary.ternarize(model)
+    ternary.freeze_embedding_as_q4_0(model)
+    print(f"{n} ternary linears, embedding frozen as Q4_0", file=sys.stderr)
+
+    teacher = None
+    if args.teacher:
+        device, _ = training.device_and_dtype()
+        teacher = AutoModelForCausalLM.from_pretrained(args.teacher, dtype=torch.bfloat16 if device.type == "cuda"
+                                                       else torch.float32).to(device).eval()
+        teacher.requires_grad_(False)
+
+    def loss_fn(m, ids, mask, target):
+        logits, gold = training.target_logits(m, ids, mask, target)
+        loss = F.cross_entropy(logits, gold)
+        if teacher is not None:
+            with torch.no_grad():
+                teacher_logits, _ = training.target_logits(teacher, ids, mask, target)
+            t = args.temperature
+            kl = F.kl_div(F.log_softmax(logits / t, -1), F.log_softmax(teacher_logits / t, -1),
+                          log_target=True, reduction="batchmean") * t * t
+            loss = loss + args.distill_weight * kl
+        return loss
+
+    def save(m, out: Path):
+        ternary.export(m, args.base_model, out, layer_shards=args.layer_shards)
+
+    training.train(model, args, loss_fn, save)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
