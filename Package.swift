@@ -40,7 +40,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-O"])]),
         // Home Assistant intents: the home, the grammar-constrained recognizer, resolution to
         // service calls, evaluation.
-        .target(name: "EdgeLLMIntents", dependencies: ["EdgeLLMEngine", "EdgeLLMTokenizer"]),
+        .target(name: "EdgeLLMIntents", dependencies: ["EdgeLLMEngine", "EdgeLLMModelFile", "EdgeLLMTokenizer"]),
         // libmosquitto, found through pkg-config (Debian: libmosquitto-dev).
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         // The home-automation agent: MQTT commands in, intents and service calls out, within budgets.

@@ -18,15 +18,18 @@ public struct ConversionOptions: Sendable, Equatable {
     /// The output head (written as its own tensor only when it differs from a tied embedding).
     public var head: TensorType
     public var ternaryScale: TernaryScale
+    /// Written as `intents.prompt`: the prompt the model was fine-tuned with.
+    public var intentPrompt: String?
 
     public init(weights: TensorType, embedding: TensorType? = nil, head: TensorType? = nil,
-                ternaryScale: TernaryScale = .tensor) {
+                ternaryScale: TernaryScale = .tensor, intentPrompt: String? = nil) {
         self.weights = weights
         // Ternary embeddings and heads ruin quality; 8-bit keeps it at a small cost in size.
         let dense: TensorType = weights == .ternary ? .q8_0 : weights
         self.embedding = embedding ?? (head ?? dense)
         self.head = head ?? dense
         self.ternaryScale = ternaryScale
+        self.intentPrompt = intentPrompt
     }
 
     var recipe: String {
@@ -86,6 +89,7 @@ public enum Converter {
         metadata[MetadataKey.recipe] = .string(options.recipe
             + (fallbacks.isEmpty ? "" : " f16_fallback=\(fallbacks.joined(separator: ","))"))
         metadata[MetadataKey.source] = .string(source.sourceDescription)
+        if let prompt = options.intentPrompt { metadata[MetadataKey.intentPrompt] = .string(prompt) }
 
         let writer = try TM2Writer(path: path, metadata: metadata, tensors: plan.map(\.info))
         for (i, entry) in writer.plannedTensors.enumerated() {

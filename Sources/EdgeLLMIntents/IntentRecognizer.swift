@@ -1,4 +1,5 @@
 import EdgeLLMEngine
+import EdgeLLMModelFile
 import Synchronization
 
 /// The on-device recognizer: the model writes one grammar-constrained line per command
@@ -30,13 +31,14 @@ public final class IntentRecognizer: IntentRecognizing {
         /// allowed; nil: a quarter of the vocabulary.
         public var headRowsLimit: Int?
         /// Whether the prompt prefix shows example commands (the base model needs them; a model
-        /// fine-tuned on the output syntax does not).
-        public var promptExamples: Bool
+        /// fine-tuned on the output syntax does not). nil: as the model file's `intents.prompt`
+        /// says ("plain": no examples), with examples when it says nothing.
+        public var promptExamples: Bool?
 
         public init(contextLength: Int? = nil, kvPrecision: KVCache.Precision = .f16, threads: Int = 1,
                     pinThreads: Bool = false, lockWeights: Bool = false,
                     maxRequestTokens: Int = 96, maxOutputTokens: Int = 48, headRowsLimit: Int? = nil,
-                    promptExamples: Bool = true) {
+                    promptExamples: Bool? = nil) {
             self.contextLength = contextLength
             self.kvPrecision = kvPrecision
             self.threads = threads
@@ -72,7 +74,8 @@ public final class IntentRecognizer: IntentRecognizing {
         vocabulary = try HomeVocabulary(home: home)
         resolver = try IntentResolver(vocabulary: vocabulary, agentArea: agentArea)
         grammar = try TokenGrammar(grammar: try IntentGrammar.build(vocabulary), tokenizer: model.tokenizer)
-        prompt = PromptPrefix(vocabulary: vocabulary, tokenizer: model.tokenizer, examples: options.promptExamples)
+        let examples = options.promptExamples ?? (model.file.metadata.optionalString(MetadataKey.intentPrompt) != "plain")
+        prompt = PromptPrefix(vocabulary: vocabulary, tokenizer: model.tokenizer, examples: examples)
         prefixLength = prompt.tokens.count
         grammarMilliseconds = (Clock.now() - grammarStart) * 1000
 

@@ -6,6 +6,9 @@ public enum MetadataKey {
     public static let name = "general.name"
     public static let recipe = "quantization.recipe"
     public static let source = "quantization.source"
+    /// The prompt a model was fine-tuned with for intent recognition: "plain" (instructions and
+    /// the home's names, no example commands) or "examples". Absent for models not fine-tuned.
+    public static let intentPrompt = "intents.prompt"
 }
 
 extension ModelConfig {

@@ -27,9 +27,16 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Ternary scale granularity: tensor (BitNet b1.58) or row.")
     var ternaryScale: ConversionOptions.TernaryScale = .tensor
 
+    @Option(help: ArgumentHelp("Mark the model as fine-tuned for intents with this prompt: plain (no example commands) or examples.",
+                               valueName: "plain|examples"))
+    var intentPrompt: IntentPrompt?
+
+    enum IntentPrompt: String, ExpressibleByArgument { case plain, examples }
+
     func run() throws {
         let source = try openSourceModel(path: input)
-        let options = ConversionOptions(weights: weights, embedding: embed, head: head, ternaryScale: ternaryScale)
+        let options = ConversionOptions(weights: weights, embedding: embed, head: head, ternaryScale: ternaryScale,
+                                        intentPrompt: intentPrompt?.rawValue)
         let bar = ProgressBar(enabled: StandardStreams.stderrIsTerminal)
         try Converter.convert(source, to: output, options: options) { done, total, name in
             bar.update(done: done, total: total, label: name)

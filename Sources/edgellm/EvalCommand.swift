@@ -65,7 +65,7 @@ struct EvalCommand: ParsableCommand {
         // A local home's prompt is short: its own context length, not --ctx.
         let options = IntentRecognizer.Options(kvPrecision: runtime.kv, threads: runtime.threads,
                                                pinThreads: runtime.pin, lockWeights: runtime.mlock,
-                                               promptExamples: !noExamples)
+                                               promptExamples: noExamples ? false : nil)
         var mainOptions = options
         mainOptions.contextLength = runtime.ctx
         let main = try IntentRecognizer(model: languageModel, home: home, agentArea: area, options: mainOptions)

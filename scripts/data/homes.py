@@ -1,0 +1,158 @@
+"""Random homes in the agent's home schema (Tests/Fixtures/intents/home.json).
+
+Names come from names.py, split by seed into a train part (80 %) and a held-out part that only
+val/test homes use, so an evaluation home's names were never seen in training.
+"""
+
+import re
+
+import names as N
+
+DEVICE_CLASS_OF = {"Television": "tv", "Projector": "tv", "Apple TV": "tv", "Fire Stick": "tv",
+                   "Home Theater": "receiver", "Receiver": "receiver", "Speaker": "speaker",
+                   "Smart Speaker": "speaker", "Soundbar": "speaker", "Sonos": "speaker", "Echo": "speaker"}
+
+# (domain, how many: lowest, highest) per home; a home always has some lights.
+DOMAIN_COUNTS = [
+    ("light", 2, 8), ("switch", 0, 4), ("fan", 0, 3), ("cover", 0, 4), ("valve", 0, 2), ("lock", 0, 3),
+    ("climate", 0, 2), ("media_player", 0, 3), ("vacuum", 0, 1), ("scene", 0, 3), ("script", 0, 2),
+    ("todo", 0, 3), ("binary_sensor", 0, 5), ("sensor", 0, 3), ("person", 0, 3),
+]
+AREALESS = {"scene", "script", "todo", "person"}
+
+
+def slug(text):
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def load_excluded(path):
+    with open(path, encoding="utf-8") as f:
+        return {line.strip().casefold() for line in f if line.strip() and not line.startswith("#")}
+
+
+def _pools_of():
+    """Every name list, keyed, in a fixed order."""
+    pools = {"areas": N.AREAS, "floors": N.FLOORS, "modifiers": N.MODIFIERS}
+    for d, words in N.DEVICES.items():
+        pools["device:" + d] = words
+    for kind, table in (("cover", N.COVERS), ("valve", N.VALVES), ("binary_sensor", N.BINARY_SENSORS),
+                        ("sensor", N.SENSORS)):
+        for device_class, words in table.items():
+            pools[f"{kind}:{device_class}"] = words
+    for d, words in N.ALIASES.items():
+        pools["alias:" + d] = words
+    return pools
+
+
+def split_pools(rng, excluded):
+    """{"train": {key: names}, "heldout": {key: names}}: each list shuffled by seed and cut 80/20."""
+    out = {"train": {}, "heldout": {}}
+    for key, words in _pools_of().items():
+        words = [w for w in words if w.casefold() not in excluded]
+        rng.shuffle(words)
+        cut = max(1, round(len(words) * 0.8)) if len(words) > 1 else len(words)
+        out["train"][key] = words[:cut]
+        out["heldout"][key] = words[cut:] or words[:1]
+    return out
+
+
+class HomeBuilder:
+    """Builds one home from one part of the pools; `forbidden` names (casefolded) are never used."""
+
+    def __init__(self, rng, pools, excluded, forbidden=frozenset()):
+        self.rng, self.pools, self.excluded, self.forbidden = rng, pools, excluded, forbidden
+        self.taken = set()
+
+    def _free(self, name):
+        key = name.casefold()
+        return key not in self.taken and key not in self.excluded and key not in self.forbidden
+
+    def _take(self, name):
+        self.taken.add(name.casefold())
+        return name
+
+    def _pick(self, candidates):
+        """A free name among candidates (tried in random order), or None."""
+        candidates = list(candidates)
+        self.rng.shuffle(candidates)
+        for c in candidates:
+            if self._free(c):
+                return self._take(c)
+        return None
+
+    def build(self):
+        rng, pools = self.rng, self.pools
+        area_names = [self._pick(pools["areas"]) for _ in range(rng.randint(3, 9))]
+        area_names = [a for a in area_names if a]
+        floors = []
+        if rng.random() < 0.5:
+            floors = [f for f in (self._pick(pools["floors"]) for _ in range(rng.randint(2, 3))) if f]
+        areas = []
+        for a in area_names:
+            area = {"id": slug(a), "name": a}
+            if floors and rng.random() < 0.9:
+                area["floor"] = rng.choice(floors)
+            areas.append(area)
+        entities = []
+        for d, low, high in DOMAIN_COUNTS:
+            for _ in range(rng.randint(low, high) if d == "light" or rng.random() < 0.7 else 0):
+                entity = self._entity(d, areas)
+                if entity:
+                    entities.append(entity)
+        ids = set()
+        for e in entities:
+            base, n = e["entity_id"], 2
+            while e["entity_id"] in ids:
+                e["entity_id"], n = f"{base}_{n}", n + 1
+            ids.add(e["entity_id"])
+        return {"areas": areas, "entities": entities}
+
+    def _entity(self, d, areas):
+        rng, pools = self.rng, self.pools
+        device_class = None
+        if d in ("cover", "valve", "binary_sensor", "sensor"):
+            classes = sorted(k.split(":", 1)[1] for k in pools if k.startswith(d + ":"))
+            device_class = rng.choice(classes)
+            words = pools[f"{d}:{device_class}"]
+        else:
+            words = pools["device:" + d]
+        area = rng.choice(areas) if areas and (d not in AREALESS or rng.random() < 0.15) else None
+        # Proper names and named routines stand alone; devices are often named after their area
+        # or a distinguishing word, the way people name them in Home Assistant.
+        candidates = []
+        for w in words:
+            roll = rng.random()
+            if d in ("person", "scene", "script", "todo", "vacuum") or roll < 0.4:
+                candidates.append(w)
+            elif roll < 0.75 and area:
+                candidates.append(f"{area['name']} {w}")
+            else:
+                candidates.append(f"{rng.choice(pools['modifiers'])} {w}")
+        name = self._pick(candidates)
+        if not name:
+            return None
+        entity = {"entity_id": f"{d}.{slug(name)}", "name": name, "area": area["id"] if area else None}
+        if "alias:" + d in pools and rng.random() < 0.15:
+            alias = self._pick(pools["alias:" + d])
+            if alias:
+                entity["aliases"] = [alias]
+        if d == "switch" and rng.random() < 0.3:
+            device_class = "outlet"
+        if d == "media_player":
+            device_class = next((c for w, c in sorted(DEVICE_CLASS_OF.items()) if name.endswith(w)), None)
+        if device_class:
+            entity["device_class"] = device_class
+        return entity
+
+
+def home_names(home):
+    """Every name, alias, area and floor of a home, casefolded."""
+    out = set()
+    for a in home["areas"]:
+        out.add(a["name"].casefold())
+        if a.get("floor"):
+            out.add(a["floor"].casefold())
+    for e in home["entities"]:
+        out.add(e["name"].casefold())
+        out.update(x.casefold() for x in e.get("aliases") or [])
+    return out

@@ -1,0 +1,129 @@
+"""Smoke tests of the fine-tuning scripts on a tiny random model (make test-train): each script runs
+end to end as a user runs it, and what it writes is checked for what it must be."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+import torch
+
+HERE = Path(__file__).resolve().parent
+SCRIPTS = HERE.parent
+REPO = SCRIPTS.parents[1]
+sys.path.insert(0, str(SCRIPTS))
+sys.path.insert(0, str(HERE))
+
+import ternary  # noqa: E402
+from dataset import TokenizedSet, load_dataset  # noqa: E402
+from tiny import make_tiny_model  # noqa: E402
+
+
+def run(script: str, *args: str) -> str:
+    result = subprocess.run([sys.executable, str(SCRIPTS / script), *args], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    if result.returncode != 0:
+        raise AssertionError(f"{script} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def logits(model, ids):
+    model.eval()
+    with torch.no_grad():
+        return model(torch.tensor([ids])).logits[0]
+
+
+class TrainingScriptsTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.root = Path(cls.tmp.name)
+        cls.base = make_tiny_model(cls.root / "base")
+        cls.data = cls.root / "instructions.jsonl"
+        with open(cls.data, "w") as f:
+            for i in range(24):
+                f.write(json.dumps({"instruction": f"turn on lamp {i}", "output": f"HassTurnOn name Lamp {i}"}) + "\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def common(self, out: Path) -> list[str]:
+        return ["--base-model", str(self.base), "--dataset", str(self.data), "--validation", str(self.data),
+                "--output", str(out), "--steps", "4", "--batch-size", "4", "--eval-every", "2", "--warmup", "1"]
+
+    def test_tokenized_set_round_trips_and_targets_end_with_end_of_turn(self):
+        data = load_dataset(self.data, self.base)
+        self.assertEqual(len(data), 24)
+        end_of_turn = 2  # <|im_end|> in SmolLM2's vocabulary
+        self.assertTrue(all(t[-1] == end_of_turn for t in data.targets))
+        path = self.root / "set.npz"
+        data.save(path)
+        again = TokenizedSet.load(path)
+        self.assertEqual([p.tolist() for p in again.prompts], [p.tolist() for p in data.prompts])
+        self.assertEqual([t.tolist() for t in again.targets], [t.tolist() for t in data.targets])
+
+    def test_lora_then_merge_gives_the_adapted_model(self):
+        from peft import PeftModel
+        from transformers import AutoModelForCausalLM
+
+        lora, merged = self.root / "lora", self.root / "merged"
+        run("train_qlora.py", *self.common(lora), "--lr", "5e-2", "--qlora", "off")
+        self.assertTrue((lora / "adapter_model.safetensors").exists())
+        log = [json.loads(line) for line in open(lora / "train_log.jsonl")]
+        self.assertTrue(any("validation" in r for r in log))
+        run("merge_lora.py", "--base-model", str(self.base), "--lora-path", str(lora), "--output", str(merged))
+        ids = [1, 400, 2000, 17, 9]
+        base = AutoModelForCausalLM.from_pretrained(self.base, dtype=torch.float32)
+        before = logits(base, ids)
+        adapted = logits(PeftModel.from_pretrained(base, lora), ids)
+        after = logits(AutoModelForCausalLM.from_pretrained(merged, dtype=torch.float32), ids)
+        self.assertGreater((adapted - before).abs().max().item(), 1e-3)  # training changed something
+        self.assertLess((after - adapted).abs().max().item(), 1e-4)  # and the merge kept it
+
+    def test_merge_reports_a_missing_adapter(self):
+        result = subprocess.run([sys.executable, str(SCRIPTS / "merge_lora.py"), "--base-model", str(self.base),
+                                 "--lora-path", str(self.root / "nowhere"), "--output", str(self.root / "x")],
+                                capture_output=True, text=True)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("no LoRA adapter", result.stderr)
+
+    def test_ternary_qat_exports_what_it_trained(self):
+        out = self.root / "qat"
+        run("train_ternary_qat.py", *self.common(out), "--teacher", str(self.base), "--lr", "1e-2")
+        index = json.loads((out / "model.safetensors.index.json").read_text())
+        packed = [k for k in index["weight_map"] if k.endswith("weight_scale")]
+        self.assertEqual(len(packed), 2 * 7)  # two layers of seven linears
+        config = json.loads((out / "config.json").read_text())
+        self.assertEqual(config["quantization_config"]["quant_method"], "bitnet")
+        model = ternary.load_exported(out)
+        for name, module in model.named_modules():
+            if isinstance(module, ternary.TernaryLinear):
+                values = module.weight.detach().abs().unique()
+                self.assertLessEqual(len(values), 2, name)  # 0 and one magnitude
+        # The embedding is the base's, frozen at its Q4_0 values; restore-embedding rebuilds it.
+        from safetensors.numpy import load_file
+
+        trained = load_file(str(out / "embedding.safetensors"))
+        (out / "embedding.safetensors").unlink()
+        subprocess.run([sys.executable, str(SCRIPTS / "ternary.py"), "restore-embedding", "--base-model",
+                        str(self.base), "--model", str(out)], check=True)
+        rebuilt = load_file(str(out / "embedding.safetensors"))
+        for k in trained:
+            self.assertTrue((trained[k] == rebuilt[k]).all(), k)
+
+    def test_q4_0_round_trip_is_idempotent(self):
+        torch.manual_seed(3)
+        w = torch.randn(8, 64)
+        once = ternary.q4_0_round_trip(w)
+        self.assertTrue(torch.equal(ternary.q4_0_round_trip(once), once))
+        self.assertGreater((once - w).abs().max().item(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
