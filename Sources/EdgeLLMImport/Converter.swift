@@ -86,7 +86,10 @@ public enum Converter {
         source.tokenizer.write(to: &metadata)
         let fallbacks = plan.filter { $0.info.shape.count == 2 && $0.info.type == .f16
             && ![options.weights, options.embedding, options.head].contains(.f16) }.map(\.info.name)
-        metadata[MetadataKey.recipe] = .string(options.recipe
+        // A merged adapter changes the weights as much as the quantisation does, so the recipe
+        // (what `edgellm info` shows) names it too, not only the source.
+        let lora = (source as? LoRAMergedModel).map { " lora=\($0.adapter.name)" } ?? ""
+        metadata[MetadataKey.recipe] = .string(options.recipe + lora
             + (fallbacks.isEmpty ? "" : " f16_fallback=\(fallbacks.joined(separator: ","))"))
         metadata[MetadataKey.source] = .string(source.sourceDescription)
         if let prompt = options.intentPrompt { metadata[MetadataKey.intentPrompt] = .string(prompt) }

@@ -7,7 +7,7 @@ import EdgeLLMModelFile
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a GGUF file or a Hugging Face folder to a .tm2.bin model.")
+        abstract: "Convert a GGUF file or a Hugging Face folder (optionally with a LoRA adapter merged in) to a .tm2.bin model.")
 
     @Argument(help: "A GGUF file, or a Hugging Face folder (config.json, *.safetensors, tokenizer.json).")
     var input: String
@@ -31,10 +31,17 @@ struct ConvertCommand: ParsableCommand {
                                valueName: "plain|examples"))
     var intentPrompt: IntentPrompt?
 
+    @Option(help: ArgumentHelp("Merge this PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors) into the weights before quantising.",
+                               valueName: "adapter-dir"))
+    var lora: String?
+
     enum IntentPrompt: String, ExpressibleByArgument { case plain, examples }
 
     func run() throws {
-        let source = try openSourceModel(path: input)
+        var source = try openSourceModel(path: input)
+        if let lora {
+            source = try LoRAMergedModel(base: source, adapter: LoRAAdapter(directory: lora))
+        }
         let options = ConversionOptions(weights: weights, embedding: embed, head: head, ternaryScale: ternaryScale,
                                         intentPrompt: intentPrompt?.rawValue)
         let bar = ProgressBar(enabled: StandardStreams.stderrIsTerminal)

@@ -198,4 +198,20 @@ import Testing
         let bad = try Self.run(["convert", path, "-o", "x.tm2.bin", "--weights", "q3_k"])
         #expect(bad.status != 0)
     }
+
+    @Test func convertMergesALoRAAdapter() throws {
+        let models = Self.packageRoot.appendingPathComponent("Tests/Fixtures/models")
+        let base = models.appendingPathComponent("tiny-llama-tied").path
+        let out = Self.temporaryPath("lora.tm2.bin")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try Self.run(["convert", base, "--lora", models.appendingPathComponent("tiny-llama-lora/adapter").path,
+                              "-o", out, "--weights", "q8_0"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("lora=adapter"), "\(r.stderr)")
+
+        let missing = try Self.run(["convert", base, "--lora", Self.temporaryPath("no-such-adapter"), "-o", Self.temporaryPath("x.tm2.bin")])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
+        #expect(missing.stderr.contains("cannot read LoRA adapter"), "\(missing.stderr)")
+    }
 }
