@@ -99,6 +99,44 @@ final class ConstrainedDecoder {
         return outcome
     }
 
+    /// Plain greedy decoding over the whole vocabulary, no grammar: how the model does on its own
+    /// (`edgellm eval --unconstrained`). Stops at the end-of-turn token, a line break or the budget.
+    func runUnconstrained(request: [Int32], deadline: Double?) throws(EngineError) -> DecodeOutcome {
+        var outcome = DecodeOutcome(line: "")
+        let start = Clock.now()
+        session.rewind(to: prefixLength)
+        output.removeAll(keepingCapacity: true)
+        guard !request.isEmpty else { throw EngineError("nothing to feed: the request has no tokens") }
+        outcome.promptTokens = request.count
+        var logits = try session.feed(request)
+        let prefillEnd = Clock.now()
+        outcome.prefillSeconds = prefillEnd - start
+        while outcome.generatedTokens < maxOutputTokens {
+            if let deadline, Clock.now() > deadline {
+                outcome.timedOut = true
+                break
+            }
+            var best = 0
+            for i in logits.indices where logits[i] > logits[best] { best = i }
+            let token = Int32(best)
+            outcome.modelChoices += 1
+            if tokenizer.isEndOfGeneration(token) { break }
+            let bytes = tokenizer.tokenBytes(token)
+            if let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) {
+                output += bytes[..<newline]
+                break
+            }
+            output += bytes
+            outcome.generatedTokens += 1
+            logits = try session.feed([token])
+            outcome.decodeSteps += 1
+        }
+        outcome.truncated = outcome.generatedTokens >= maxOutputTokens
+        outcome.decodeSeconds = Clock.now() - prefillEnd
+        outcome.line = String(decoding: output, as: UTF8.self)
+        return outcome
+    }
+
     /// Appends what the grammar forces from `state` on. A forced run can end where another one
     /// starts (the tokenizer may spell a run's tail differently on its own), hence the loop; each
     /// run moves forward through the line, so it ends.

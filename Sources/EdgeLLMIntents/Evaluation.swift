@@ -20,7 +20,8 @@ public struct EvalPrediction: Sendable {
     public var latencyMilliseconds: Double
 
     public var predicted: Intent? { recognition.intent }
-    public var intentCorrect: Bool { evalCase.gold?.name == predicted?.name }
+    /// An error (an unparseable line, when decoding is unconstrained) is never right, not even for a negative.
+    public var intentCorrect: Bool { recognition.status != .error && evalCase.gold?.name == predicted?.name }
     public var exact: Bool { intentCorrect && Evaluation.slotsMatch(evalCase.gold?.slots ?? [:], predicted?.slots ?? [:]) }
 }
 

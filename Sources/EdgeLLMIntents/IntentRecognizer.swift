@@ -34,11 +34,14 @@ public final class IntentRecognizer: IntentRecognizing {
         /// fine-tuned on the output syntax does not). nil: as the model file's `intents.prompt`
         /// says ("plain": no examples), with examples when it says nothing.
         public var promptExamples: Bool?
+        /// false: greedy decoding with no grammar, the line parsed afterwards (to measure what the
+        /// grammar adds; an agent always decodes constrained).
+        public var constrained: Bool
 
         public init(contextLength: Int? = nil, kvPrecision: KVCache.Precision = .f16, threads: Int = 1,
                     pinThreads: Bool = false, lockWeights: Bool = false,
                     maxRequestTokens: Int = 96, maxOutputTokens: Int = 48, headRowsLimit: Int? = nil,
-                    promptExamples: Bool? = nil) {
+                    promptExamples: Bool? = nil, constrained: Bool = true) {
             self.contextLength = contextLength
             self.kvPrecision = kvPrecision
             self.threads = threads
@@ -48,6 +51,7 @@ public final class IntentRecognizer: IntentRecognizing {
             self.maxOutputTokens = maxOutputTokens
             self.headRowsLimit = headRowsLimit
             self.promptExamples = promptExamples
+            self.constrained = constrained
         }
     }
 
@@ -117,7 +121,11 @@ public final class IntentRecognizer: IntentRecognizing {
         }
         let outcome: DecodeOutcome
         do {
-            outcome = try decoder.withLock { decoder throws(EngineError) in try decoder.run(request: request, deadline: deadline) }
+            let constrained = options.constrained
+            outcome = try decoder.withLock { decoder throws(EngineError) in
+                constrained ? try decoder.run(request: request, deadline: deadline)
+                    : try decoder.runUnconstrained(request: request, deadline: deadline)
+            }
         } catch {
             return Recognition(status: .error, intent: nil, actions: [], speech: Speech.failed, error: error.description)
         }
@@ -137,7 +145,8 @@ public final class IntentRecognizer: IntentRecognizing {
         do {
             parsed = try OutputSyntax.parse(outcome.line)
         } catch {
-            // The grammar makes this unreachable; say so rather than act on a guess.
+            // The grammar makes this unreachable (unconstrained decoding does not); say so rather
+            // than act on a guess.
             result.status = .error
             result.speech = Speech.failed
             result.error = "unparseable output: \(error.description)"

@@ -39,8 +39,11 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Evaluate only the first N commands.")
     var limit: Int?
 
-    @Flag(help: "Leave the example commands out of the prompt (for a model fine-tuned on the output syntax).")
+    @Flag(help: "Leave the example commands out of the prompt (default: as the model file says; a model fine-tuned on the output syntax needs none).")
     var noExamples = false
+
+    @Flag(help: "Decode greedily without the grammar and parse the line afterwards (what the grammar adds).")
+    var unconstrained = false
 
     @OptionGroup var runtime: RuntimeOptions
 
@@ -65,7 +68,8 @@ struct EvalCommand: ParsableCommand {
         // A local home's prompt is short: its own context length, not --ctx.
         let options = IntentRecognizer.Options(kvPrecision: runtime.kv, threads: runtime.threads,
                                                pinThreads: runtime.pin, lockWeights: runtime.mlock,
-                                               promptExamples: noExamples ? false : nil)
+                                               promptExamples: noExamples ? false : nil,
+                                               constrained: !unconstrained)
         var mainOptions = options
         mainOptions.contextLength = runtime.ctx
         let main = try IntentRecognizer(model: languageModel, home: home, agentArea: area, options: mainOptions)

@@ -39,6 +39,9 @@ struct InfoCommand: ParsableCommand {
             "tokenizer: byte-level BPE, \(m.tokenizer.config.tokens.count) tokens, pre-tokenizer \(m.tokenizer.config.preTokenizer.rawValue)",
             "recipe: \(m.recipe ?? "unknown")",
         ]
+        if let prompt = m.file.metadata.optionalString(MetadataKey.intentPrompt) {
+            lines.append("fine-tuned for intents: \(prompt) prompt")
+        }
         var byType: [TensorType: (count: Int, bytes: Int)] = [:]
         for t in m.file.tensors { byType[t.type, default: (0, 0)].count += 1; byType[t.type, default: (0, 0)].bytes += t.size }
         lines.append("tensors: " + TensorType.allCases.compactMap { type in

@@ -57,7 +57,7 @@ import Testing
     @Test(arguments: ["tiny-llama", "tiny-bitnet"])
     func ternaryMatchesBitNetQuantisation(model: String) throws {
         let reference = try Fixtures.reference(model, "reference_ternary.json")
-        let path = try Fixtures.convert(Fixtures.model(model), ConversionOptions(weights: .ternary, embedding: .q4_0, head: .q4_0))
+        let path = try Fixtures.convert(Fixtures.model(model), ConversionOptions(weights: .ternary, embedding: .f32, head: .f32))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let session = try Session(model: LanguageModel(path: path), contextLength: 64, kvPrecision: .f32)
         let logits = try Fixtures.logitsPerPosition(session, reference.tokens)

@@ -171,3 +171,24 @@ import Testing
         #expect(result.status == .timeout)
     }
 }
+
+/// `--unconstrained`: the model decodes on its own and its line is parsed afterwards.
+@Suite struct UnconstrainedDecodingTests {
+    @Test func aRandomModelsLinesAreNeverActedOnWhenTheyDoNotParse() throws {
+        let model = try LanguageModel(path: try IntentFixtures.tinyModelPath.get())
+        let r = try IntentRecognizer(model: model, home: try IntentFixtures.home(), agentArea: nil,
+                                     options: .init(maxOutputTokens: 12, constrained: false))
+        for c in try IntentFixtures.commands().prefix(6) {
+            let result = r.recognize(c.text, context: c.context, deadline: nil)
+            #expect(result.generatedTokens <= 12)
+            if (try? OutputSyntax.parse(result.output)) == nil {
+                #expect(result.status == .error)
+                #expect(result.actions.isEmpty)
+                // An error never counts as right, even against a negative.
+                let p = EvalPrediction(evalCase: EvalCase(line: 1, text: c.text, gold: nil, context: CommandContext(), home: nil),
+                                       recognition: result, latencyMilliseconds: 0)
+                #expect(!p.intentCorrect)
+            }
+        }
+    }
+}
