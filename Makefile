@@ -6,10 +6,18 @@ BIN := .build/release/edgellm
 GGUF := models/SmolLM2-135M-Instruct.Q4_1.gguf
 MODEL_Q8 := models/smollm2-135m.q8.tm2.bin
 MODEL_TERNARY := models/smollm2-135m.tm2.bin
+# The intent model: the fine-tune's LoRA adapter (committed) merged into the default GGUF, q8_0; and
+# its ternary sibling, trained to BitNet b1.58 weights (committed). models/edgellm-home-135m.md.
+HOME_ADAPTER := models/edgellm-home-lora
+MODEL_HOME_Q8 := models/edgellm-home-135m.q8.tm2.bin
+MODEL_HOME_TERNARY := models/edgellm-home-135m.tm2.bin
 PROMPT ?= Turn on the kitchen lights and tell me a fun fact about kitchens.
 AGENT_CONFIG ?= config/agent.yaml
 
-.PHONY: all setup build model run test clean agent-demo agent-bench
+HF_BASE := models/smollm2-135m-hf
+DATA := .run/data/intents
+
+.PHONY: all setup build model run test clean agent-demo agent-bench data train-setup test-train finetune
 
 all: build
 
@@ -31,20 +39,25 @@ $(MODEL_Q8): $(GGUF) | build
 $(MODEL_TERNARY): $(GGUF) | build
 	$(BIN) convert $(GGUF) -o $@ --weights ternary
 
-model: build $(MODEL_Q8) $(MODEL_TERNARY)
+$(MODEL_HOME_Q8): $(GGUF) $(HOME_ADAPTER)/adapter_model.safetensors | build
+	$(BIN) convert $(GGUF) --lora $(HOME_ADAPTER) -o $@ --weights q8_0 --intent-prompt plain
+
+model: build $(MODEL_Q8) $(MODEL_TERNARY) $(MODEL_HOME_Q8)
 
 run: model
 	@echo "== $(MODEL_Q8), chat, greedy" >&2
 	$(BIN) $(MODEL_Q8) --chat -i "$(PROMPT)" -n 64 -t 0
 	@echo "== $(MODEL_TERNARY) (post-training ternary: fine-tuning restores quality), sampled" >&2
 	$(BIN) $(MODEL_TERNARY) -i "The kitchen lights" -n 32 -t 0.7 -p 0.9 -s 1
-	@echo "== the home-automation agent over MQTT (intents come right once the model is fine-tuned)" >&2
+	@echo "== the shipped ternary intent model on the committed commands (edgellm eval)" >&2
+	$(BIN) eval $(MODEL_HOME_TERNARY) --home Tests/Fixtures/intents/home.json --data Tests/Fixtures/intents/commands.jsonl --limit 12
+	@echo "== the home-automation agent over MQTT, on the fine-tuned q8_0 intent model" >&2
 	$(MAKE) --no-print-directory agent-demo
 
 # The home-automation agent at work: a local mosquitto broker (unless the config names a reachable
-# one), `edgellm agent` on the q8_0 model, a few commands and their replies, then a clean stop.
-agent-demo: build $(MODEL_Q8)
-	BIN=$(BIN) CONFIG=$(AGENT_CONFIG) MODEL=$(MODEL_Q8) scripts/agent_demo.sh
+# one), `edgellm agent` on the fine-tuned intent model, a few commands and their replies, then a clean stop.
+agent-demo: build $(MODEL_HOME_Q8)
+	BIN=$(BIN) CONFIG=$(AGENT_CONFIG) MODEL=$(MODEL_HOME_Q8) scripts/agent_demo.sh
 
 # A bounded load test of the agent with its keyword stand-in at 50 ms a command (BENCHMARKS-agent.md).
 agent-bench: build
@@ -54,6 +67,32 @@ test: model
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/kernels/test_neon.sh
+	.venv/bin/python -m unittest discover -s scripts/data/tests
+
+# ---- the intent model: data, fine-tuning, quantization-aware training (scripts/data, scripts/finetune) ----
+
+# Training data from Home Assistant's sentence templates: train / val / test splits over random homes.
+data: setup
+	.venv/bin/python scripts/data/generate.py --seed 1 --out $(DATA)
+
+# PyTorch and friends (~3 GB): only for training, never for running the agent.
+train-setup: setup
+	.venv/bin/python -m pip install --quiet -r scripts/finetune/requirements-train.txt
+
+# The training scripts end to end on a tiny random model.
+test-train: train-setup
+	.venv/bin/python -m unittest discover -s scripts/finetune/tests -v
+
+$(HF_BASE)/config.json: $(GGUF) | train-setup
+	.venv/bin/python scripts/finetune/export_base.py $(GGUF) $(HF_BASE)
+
+# LoRA fine-tune, merge, ternary QAT, conversion, on this machine (CUDA if present). On a CPU this
+# takes hours: set LORA_SECONDS / QAT_SECONDS (see scripts/finetune/README.md for the GPU run).
+finetune: data $(HF_BASE)/config.json build
+	for s in train val; do .venv/bin/python scripts/finetune/dataset.py --base-model $(HF_BASE) \
+	    --dataset $(DATA)/$$s.jsonl --out $(DATA)/$$s.npz; done
+	BASE_MODEL=$(HF_BASE) DATA=$(DATA) ARTIFACTS=runs/local PYTHON=.venv/bin/python scripts/finetune/gpu_run.sh
+	scripts/finetune/finish.sh runs/local $(HF_BASE)
 
 clean:
 	rm -rf .build models/*.tm2.bin

@@ -23,3 +23,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
+# The intent data generator's tests run in `make test`: small, pure-Python packages.
+if ! .venv/bin/python -c "import hassil, home_assistant_intents, yaml" 2>/dev/null; then
+    .venv/bin/python -m pip install --quiet -r scripts/data/requirements.txt
+fi

@@ -103,7 +103,7 @@ public struct AgentConfig: Sendable, Equatable {
     public var deviceID = "edgellm"
     /// Where the agent stands: the area a command means when it names none and the request gives none.
     public var area: String?
-    public var model = "models/smollm2-135m.q8.tm2.bin"
+    public var model = "models/edgellm-home-135m.q8.tm2.bin"
     public var recognizer = RecognizerKind.model
     public var keywordCostMilliseconds = 0.0
     public var home: HomeSource?

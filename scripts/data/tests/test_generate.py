@@ -1,6 +1,6 @@
 """Checks of the data generator (no torch, a few seconds):
 
-    /work/main/.venv/bin/python -m unittest discover -s scripts/data/tests -v
+    .venv/bin/python -m unittest discover -s scripts/data/tests -v
 """
 
 import collections
