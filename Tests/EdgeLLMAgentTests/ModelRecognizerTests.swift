@@ -45,7 +45,7 @@ extension BrokerTests {
 
     /// Every committed command (Tests/Fixtures/intents: 54, all intents, negatives, a speaker's
     /// area) through the broker: the replies carry the intents this model gets right (44 of 54,
-    /// 41 with every slot, on 2026-11-27, a rejected reply counting as no intent; greedy decoding
+    /// 42 with every slot, on 2026-11-27, a rejected reply counting as no intent; greedy decoding
     /// is deterministic, so the bounds below only leave room for a rebuilt model file).
     @Test(.enabled(if: FileManager.default.fileExists(atPath: modelPath), "needs models/edgellm-home-135m.q8.tm2.bin (make model)"))
     func theCommittedCommandsGetTheirIntentsOverMQTT() async throws {
@@ -77,7 +77,7 @@ extension BrokerTests {
             }
         }
         #expect(intents >= 42, "\(intents) of \(cases.count) intents right")
-        #expect(exact >= 39, "\(exact) of \(cases.count) exactly right")
+        #expect(exact >= 40, "\(exact) of \(cases.count) exactly right")
         await agent.stop()
     }
 }
