@@ -8,7 +8,7 @@ import Testing
 /// Fixtures (regenerate after changing the generator or the schema):
 ///
 ///     python scripts/data/prompt.py Tests/Fixtures/intents/home.json > Tests/Fixtures/intents/prompt_no_examples.txt
-///     python scripts/data/generate.py --seed 1 --out /tmp/sample --train-homes 1 --val-homes 1 --test-homes 1 --per-home 20 --jobs 1
+///     python scripts/data/generate.py --seed 4 --out /tmp/sample --train-homes 1 --val-homes 1 --test-homes 1 --per-home 20 --jobs 1
 ///     cat /tmp/sample/{train,val,test}.jsonl > Tests/Fixtures/intents/generated_sample.jsonl
 ///     cp /tmp/sample/homes.jsonl Tests/Fixtures/intents/generated_sample_homes.jsonl
 struct GeneratedDataTests {

@@ -105,7 +105,15 @@ class HomeBuilder:
             while e["entity_id"] in ids:
                 e["entity_id"], n = f"{base}_{n}", n + 1
             ids.add(e["entity_id"])
-        return {"areas": areas, "entities": entities}
+        home = {"areas": areas, "entities": entities}
+        # People name things "Garage fan" or "garage fan" as often as "Garage Fan": the model must
+        # copy the home's spelling, whatever its style.
+        style = rng.random()
+        if style < 0.3:
+            restyle(home, sentence_case)
+        elif style < 0.4:
+            restyle(home, lower_case)
+        return home
 
     def _entity(self, d, areas):
         rng, pools = self.rng, self.pools
@@ -143,6 +151,27 @@ class HomeBuilder:
         if device_class:
             entity["device_class"] = device_class
         return entity
+
+
+def sentence_case(name):
+    """"Garage Fan" -> "Garage fan"; acronyms ("TV", "CO Alarm") stay as they are."""
+    words = name.split(" ")
+    return " ".join([words[0]] + [w if w.isupper() and len(w) > 1 else w.lower() for w in words[1:]])
+
+
+def lower_case(name):
+    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in name.split(" "))
+
+
+def restyle(home, style):
+    for a in home["areas"]:
+        a["name"] = style(a["name"])
+        if a.get("floor"):
+            a["floor"] = style(a["floor"])
+    for e in home["entities"]:
+        e["name"] = style(e["name"])
+        if e.get("aliases"):
+            e["aliases"] = [style(x) for x in e["aliases"]]
 
 
 def home_names(home):
