@@ -22,6 +22,12 @@ public final class LanguageModel: @unchecked Sendable {
         } catch {
             throw ModelFileError("Invalid model format: tokenizer: \(error)")
         }
+        // The merges now live in the tokenizer's merge table and the token types in its config (a
+        // byte each): the metadata's copies (~49k strings, 4 bytes a type) would only take memory.
+        file.discardMetadata(["tokenizer.merges", "tokenizer.token_types"])
+        // Likewise the mapped header and metadata (the tokenizer's strings, ~1.7 MiB): parsed and
+        // copied, so their pages need not stay resident.
+        file.mapping.release(before: file.tensorDataOffset)
         recipe = file.metadata.optionalString(MetadataKey.recipe)
     }
 

@@ -44,21 +44,34 @@ public final class MappedFile: @unchecked Sendable {
 
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
-    /// Touches every page now (and optionally locks them), so that no page fault happens later
-    /// in the per-token loop.
-    public func prefault(lock: Bool) -> Bool {
+    /// Touches every page from `offset` on now (and optionally locks them), so that no page fault
+    /// happens later in the per-token loop.
+    public func prefault(lock: Bool, from offset: Int = 0) -> Bool {
         guard count > 0 else { return true }
-        let raw = UnsafeMutableRawPointer(mutating: base)
-        _ = madvise(raw, count, MADV_WILLNEED)
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = min(max(offset, 0), count) / page * page
+        guard start < count else { return true }
+        let raw = UnsafeMutableRawPointer(mutating: base) + start
+        _ = madvise(raw, count - start, MADV_WILLNEED)
         var sum: UInt8 = 0
-        var i = 0
+        var i = start
         while i < count {
             sum &+= base.load(fromByteOffset: i, as: UInt8.self)
             i += page
         }
         withExtendedLifetime(sum) {}
-        return lock ? mlock(base, count) == 0 : true
+        return lock ? mlock(raw, count - start) == 0 : true
+    }
+
+    /// Lets the kernel drop the resident pages that lie wholly before `offset` (bytes already
+    /// parsed and copied out, such as the metadata). The map stays valid: a later read of those
+    /// bytes faults them back in from the file.
+    public func release(before offset: Int) {
+        guard count > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let end = min(max(offset, 0), count) / page * page
+        guard end > 0 else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base), end, MADV_DONTNEED)
     }
 }
 

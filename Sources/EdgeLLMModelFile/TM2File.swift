@@ -3,7 +3,8 @@
 public final class TM2File: @unchecked Sendable {
     public let path: String
     public let version: UInt32
-    public let metadata: Metadata
+    /// The file's metadata, less what `discardMetadata` dropped.
+    public private(set) var metadata: Metadata
     public let tensors: [TensorInfo]
     public let mapping: MappedFile
     private let dataOffset: Int
@@ -93,6 +94,16 @@ public final class TM2File: @unchecked Sendable {
     }
 
     public var fileSize: Int { mapping.count }
+
+    /// Where the tensor data starts: everything before it (header, metadata, tensor directory) has
+    /// been parsed into Swift values by init.
+    public var tensorDataOffset: Int { dataOffset }
+
+    /// Drops metadata entries whose contents the caller has consumed (the tokenizer's merges: ~49k
+    /// strings a session never reads again). Only while no other thread can see this file yet.
+    public func discardMetadata(_ keys: [String]) {
+        for key in keys { metadata[key] = nil }
+    }
 
     public func info(_ name: String) -> TensorInfo? { byName[name].map { tensors[$0] } }
 

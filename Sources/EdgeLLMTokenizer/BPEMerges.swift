@@ -10,15 +10,23 @@ struct BPEMerges: Sendable {
 
     /// Merges naming a token the vocabulary lacks are left out rather than rejected: GGUF files
     /// in the wild carry a few, and a merge that can never produce a token is inert anyway.
-    init(merges: [String], tokenIDs: [String: Int32]) {
+    /// `tokenID` gives the id of a byte-level spelling (UTF-8 bytes), or nil.
+    init(merges: [String], tokenID: ([UInt8]) -> Int32?) {
         var table: [UInt64: UInt64] = [:]
         table.reserveCapacity(merges.count)
+        var left: [UInt8] = [], right: [UInt8] = [], both: [UInt8] = []
         for (rank, merge) in merges.enumerated() {
-            guard let split = merge.firstIndex(of: " ") else { continue }
-            let left = String(merge[..<split])
-            let right = String(merge[merge.index(after: split)...])
-            guard let leftID = tokenIDs[left], let rightID = tokenIDs[right],
-                  let mergedID = tokenIDs[left + right] else { continue }
+            let utf8 = merge.utf8
+            guard let split = utf8.firstIndex(of: UInt8(ascii: " ")) else { continue }
+            left.removeAll(keepingCapacity: true)
+            left.append(contentsOf: utf8[..<split])
+            right.removeAll(keepingCapacity: true)
+            right.append(contentsOf: utf8[utf8.index(after: split)...])
+            both.removeAll(keepingCapacity: true)
+            both.append(contentsOf: left)
+            both.append(contentsOf: right)
+            guard let leftID = tokenID(left), let rightID = tokenID(right),
+                  let mergedID = tokenID(both) else { continue }
             let key = Self.key(leftID, rightID)
             // The first (highest priority) occurrence of a pair wins, as in HF.
             if table[key] == nil {

@@ -1,9 +1,12 @@
 /// Byte-level BPE tokenizer (GPT-2 family: SmolLM, Llama 3, Qwen2), matching Hugging Face
 /// `tokenizers` id for id. Immutable after init, so one instance can serve every thread.
 public final class BPETokenizer: Sendable {
+    /// The configuration the tokenizer was built from, less its merges (`merges` is empty: they
+    /// live on only as the merge table, so that a session does not keep ~49k strings it never reads).
     public let config: TokenizerConfig
 
-    private let tokenIDs: [String: Int32]
+    /// Token ids by byte-level spelling, over `config.tokens`.
+    private let tokenIDs: SpellingIndex
     private let merges: BPEMerges
     /// Id of the single-byte token for each byte; -1 where the vocabulary lacks one.
     private let byteTokenIDs: [Int32]
@@ -32,16 +35,17 @@ public final class BPETokenizer: Sendable {
                 throw TokenizerError("tokenizer \(name) token id \(id) is outside the vocabulary of \(count)")
             }
         }
-        self.config = config
+        var stored = config
+        stored.merges = []
+        self.config = stored
 
         func type(_ id: Int) -> TokenizerConfig.TokenType {
             config.tokenTypes.isEmpty ? .normal : config.tokenTypes[id]
         }
 
-        var tokenIDs: [String: Int32] = [:]
-        tokenIDs.reserveCapacity(count)
+        let tokenIDs = SpellingIndex(config.tokens)
         var packedBytes: [UInt8] = []
-        packedBytes.reserveCapacity(count * 6)
+        packedBytes.reserveCapacity(count * 8)
         var packedOffsets: [Int32] = [0]
         packedOffsets.reserveCapacity(count + 1)
         var specials: [SpecialTokenMatcher.Candidate] = []
@@ -51,9 +55,6 @@ public final class BPETokenizer: Sendable {
         for (index, token) in config.tokens.enumerated() {
             let id = Int32(index)
             let tokenType = type(index)
-            // Where a vocabulary repeats a spelling, the first id is the one BPE produces. Empty
-            // spellings are the holes of a sparse vocabulary and name no token.
-            if !token.isEmpty, tokenIDs[token] == nil { tokenIDs[token] = id }
             let isLiteral = tokenType == .control || tokenType == .userDefined
             if isLiteral {
                 specials.append(.init(bytes: Array(token.utf8), id: id, isControl: tokenType == .control))
@@ -70,11 +71,11 @@ public final class BPETokenizer: Sendable {
         var byteTokenIDs = [Int32](repeating: -1, count: 256)
         for byte in 0..<256 {
             let spelling = String(Unicode.Scalar(ByteLevel.scalarForByte[byte])!)
-            if let id = tokenIDs[spelling] { byteTokenIDs[byte] = id }
+            if let id = tokenIDs.lookup(spelling.utf8, in: config.tokens) { byteTokenIDs[byte] = id }
         }
 
         self.tokenIDs = tokenIDs
-        self.merges = BPEMerges(merges: config.merges, tokenIDs: tokenIDs)
+        self.merges = BPEMerges(merges: config.merges) { tokenIDs.lookup($0, in: config.tokens) }
         self.byteTokenIDs = byteTokenIDs
         self.packedBytes = packedBytes
         self.packedOffsets = packedOffsets
@@ -189,7 +190,7 @@ public final class BPETokenizer: Sendable {
             ids.append(contentsOf: cached)
             return
         }
-        if ignoresMergesForWholeWords, let id = tokenIDs[ByteLevel.encode(piece)] {
+        if ignoresMergesForWholeWords, let id = tokenIDs.lookup(ByteLevel.encode(piece).utf8, in: config.tokens) {
             ids.append(id)
             state.cache[piece] = [id]
             return
@@ -228,7 +229,7 @@ public final class BPETokenizer: Sendable {
 
     /// Exact vocabulary lookup: a byte-level spelling ("Ġhello") or a special token's text.
     public func tokenID(for token: String) -> Int32? {
-        tokenIDs[token]
+        tokenIDs.lookup(token.utf8, in: config.tokens)
     }
 
     /// True for tokens that end generation: eos, and tokens such as <|im_end|>, <|eot_id|>,

@@ -47,6 +47,25 @@ import Testing
         #expect(UnsafeRawPointer(scales) == file.data(t) + 4 * 24)
     }
 
+    @Test func releasingParsedPagesKeepsTheMapValid() throws {
+        let path = Self.temporaryPath("release.tm2.bin")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var (metadata, _, datas) = try Self.writeSample(path)
+        let file = try TM2File(path: path)
+        let before = Array(file.mapping.bytes)
+        file.mapping.release(before: file.tensorDataOffset)
+        file.mapping.release(before: file.mapping.count)
+        #expect(Array(file.mapping.bytes) == before)
+        #expect(file.mapping.prefault(lock: false, from: file.tensorDataOffset))
+        for (t, d) in zip(file.tensors, datas) {
+            #expect(Array(UnsafeRawBufferPointer(start: file.data(t), count: t.size)) == d)
+        }
+        file.discardMetadata(["a.strings", "no.such.key"])
+        metadata["a.strings"] = nil
+        #expect(file.metadata == metadata)
+        #expect(file.metadata["a.ints"] == .ints([1, -2, 3]))
+    }
+
     @Test func wrongMagicSaysExpectedTM2() throws {
         let path = Self.temporaryPath("bad.bin")
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -75,6 +75,21 @@ import Testing
         #expect(tokenizer.tokenID(for: "no-such-token-xyzzy") == nil)
     }
 
+    @Test func everySpellingFindsItsFirstID() throws {
+        let config = try Fixtures.smolConfig()
+        let tokenizer = try BPETokenizer(config)
+        var first: [String: Int32] = [:]
+        for (index, token) in config.tokens.enumerated() where !token.isEmpty && first[token] == nil {
+            first[token] = Int32(index)
+        }
+        for (index, token) in config.tokens.enumerated() where !token.isEmpty {
+            #expect(tokenizer.tokenID(for: token) == first[token], "token \(index)")
+        }
+        // The merges live on only in the merge table.
+        #expect(tokenizer.config.merges.isEmpty)
+        #expect(tokenizer.config.tokens == config.tokens)
+    }
+
     @Test func endOfGeneration() throws {
         let tokenizer = try Fixtures.tokenizer()
         #expect(tokenizer.isEndOfGeneration(2))   // <|im_end|>, also eos

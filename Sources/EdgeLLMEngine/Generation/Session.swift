@@ -39,7 +39,9 @@ public final class Session: @unchecked Sendable {
         // Weights are read in place from the map: touch every page now rather than fault them in
         // during the first tokens (a fault per 4 KiB page, a read from the SD card when the page
         // cache has dropped it, at steps nobody can predict).
-        weightsLocked = model.file.mapping.prefault(lock: lockWeights) && lockWeights
+        // The header and metadata before the tensor data were parsed at load and are not touched.
+        weightsLocked = model.file.mapping.prefault(lock: lockWeights, from: model.file.tensorDataOffset)
+            && lockWeights
     }
 
     public var position: Int { cache.count }
