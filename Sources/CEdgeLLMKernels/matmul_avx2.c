@@ -255,8 +255,74 @@ q8_row(const uint8_t *w, size_t wblock, int q4, const el_block_q8_0 *x, const q8
     return _mm_cvtss_f32(_mm_add_ss(t, _mm_movehdup_ps(t)));
 }
 
-EL_AVX2 static void q8_matmul(float *y, int64_t ldy, const uint8_t *w, size_t wblock, int q4,
-                              const el_block_q8_0 *x, int64_t rows, int64_t cols, int64_t ntok) {
+// Prefill: one row against T tokens (T constant at each call site), each weight block loaded once
+// (and for Q8_0 its |w| taken, for Q4_0 its nibbles unpacked, its scale converted once) and
+// dotted with the T tokens' activation blocks. Per token this is q8_row's exact sequence of
+// integer and float operations, so every output has the bits q8_row gives it.
+EL_AVX2 static inline __attribute__((always_inline)) void
+q8_row_multi(const uint8_t *w, size_t wblock, int q4, const el_block_q8_0 *const *x, const q8_prep *p, int64_t nb,
+             int T, float *out) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc[4];
+    for (int t = 0; t < T; t++) acc[t] = _mm256_setzero_ps();
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        const uint8_t *b0 = w + b * wblock, *b1 = b0 + wblock;
+        __m256i u0, u1, w0 = _mm256_setzero_si256(), w1 = _mm256_setzero_si256(); // u: unsigned operand
+        if (q4) {
+            const __m128i v0 = _mm_loadu_si128((const __m128i *)(b0 + 2)), v1 = _mm_loadu_si128((const __m128i *)(b1 + 2));
+            u0 = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v0, 4), v0), _mm256_set1_epi8(0x0f));
+            u1 = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v1, 4), v1), _mm256_set1_epi8(0x0f));
+        } else {
+            w0 = _mm256_loadu_si256((const __m256i *)(b0 + 2));
+            w1 = _mm256_loadu_si256((const __m256i *)(b1 + 2));
+            u0 = _mm256_sign_epi8(w0, w0);
+            u1 = _mm256_sign_epi8(w1, w1);
+        }
+        uint16_t d0, d1;
+        __builtin_memcpy(&d0, b0, 2);
+        __builtin_memcpy(&d1, b1, 2);
+        const __m128 dw = _mm_cvtph_ps(_mm_cvtsi32_si128((int)((uint32_t)d0 | (uint32_t)d1 << 16)));
+        for (int t = 0; t < T; t++) {
+            __m256i x0 = _mm256_loadu_si256((const __m256i *)x[t][b].qs);
+            __m256i x1 = _mm256_loadu_si256((const __m256i *)x[t][b + 1].qs);
+            if (!q4) x0 = _mm256_sign_epi8(x0, w0), x1 = _mm256_sign_epi8(x1, w1);
+            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(u0, x0), ones);
+            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(u1, x1), ones);
+            __m256i s = _mm256_add_epi32(_mm256_permute2x128_si256(p0, p1, 0x20), _mm256_permute2x128_si256(p0, p1, 0x31));
+            if (q4) s = _mm256_sub_epi32(s, _mm256_loadu_si256((const __m256i *)p[t].x8[b]));
+            const __m128 dx = _mm_castpd_ps(_mm_load_sd((const double *)&p[t].dx[b]));
+            const __m256 d = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_mul_ps(dw, dx)),
+                                                      _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1));
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), d, acc[t]);
+        }
+    }
+    __m128 even[4];
+    for (int t = 0; t < T; t++) even[t] = _mm256_castps256_ps128(acc[t]);
+    if (b < nb) { // an odd last block goes to the even half
+        const uint8_t *b0 = w + b * wblock;
+        uint16_t d0;
+        __builtin_memcpy(&d0, b0, 2);
+        const float dw = _cvtsh_ss(d0);
+        for (int t = 0; t < T; t++) {
+            const __m256i x0 = _mm256_loadu_si256((const __m256i *)x[t][b].qs);
+            const __m256i p0 = q4 ? q4_block(b0, x0) : q8_block(b0, x0);
+            __m128i s = _mm_add_epi32(_mm256_castsi256_si128(p0), _mm256_extracti128_si256(p0, 1));
+            if (q4) s = _mm_sub_epi32(s, _mm_loadu_si128((const __m128i *)p[t].x8[b]));
+            even[t] = _mm_fmadd_ps(_mm_cvtepi32_ps(s), _mm_set1_ps(dw * p[t].dx[b]), even[t]);
+        }
+    }
+    for (int t = 0; t < T; t++) {
+        __m128 h = _mm_add_ps(even[t], _mm256_extractf128_ps(acc[t], 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        out[t] = _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h)));
+    }
+}
+
+// Decode (and the scalar fallback's shape): the code from before token groups, kept in its own
+// function so that its code generation does not change.
+EL_AVX2 __attribute__((noinline)) static void q8_decode(float *y, int64_t ldy, const uint8_t *w, size_t wblock, int q4,
+                                                           const el_block_q8_0 *x, int64_t rows, int64_t cols, int64_t ntok) {
     const int64_t nb = cols / EL_QK;
     const size_t wrow = (size_t)nb * wblock;
     float dx_stack[Q8_PREP_BLOCKS];
@@ -273,8 +339,7 @@ EL_AVX2 static void q8_matmul(float *y, int64_t ldy, const uint8_t *w, size_t wb
         p.dx = (float *)((int32_t(*)[4])heap + nb);
     }
     for (int64_t t = 0; t < ntok; t++) {
-        // Rows one after another (one stream for the prefetcher); for prefill each token re-reads
-        // the rows, which for these small matrices come from L2.
+        // Rows one after another (one stream for the prefetcher).
         q8_prepare(&p, x + t * nb, nb, q4);
         for (int64_t r = 0; r < rows; r++) {
             y[t * ldy + r] = q4 ? q8_row(w + r * wrow, wblock, 1, x + t * nb, &p, nb)
@@ -282,6 +347,81 @@ EL_AVX2 static void q8_matmul(float *y, int64_t ldy, const uint8_t *w, size_t wb
         }
     }
     free(heap);
+}
+
+// Tokens in groups of Q8_TOKEN_GROUP per row pass: each weight block is loaded and unpacked once
+// per group instead of once per token, and each group keeps 4 float accumulators in registers.
+// With more than one group, rows go in blocks of ~Q8_ROW_BLOCK_BYTES (L2) with every group
+// running over the block, so a wide matrix (the 30 MB head) streams from DRAM once per call
+// rather than once per group. Rows are still finished one after another (one stream for the
+// prefetcher; see RESULTS.md on side-by-side rows).
+#define Q8_TOKEN_GROUP 4
+#define Q8_ROW_BLOCK_BYTES (128 << 10)
+
+EL_AVX2 __attribute__((noinline)) static void q8_prefill(float *y, int64_t ldy, const uint8_t *w, size_t wblock, int q4,
+                                                            const el_block_q8_0 *x, int64_t rows, int64_t cols, int64_t ntok) {
+    const int64_t nb = cols / EL_QK;
+    const size_t wrow = (size_t)nb * wblock;
+    const int groups = ntok < Q8_TOKEN_GROUP ? (int)ntok : Q8_TOKEN_GROUP; // prepared tokens at once
+    float dx_stack[Q8_TOKEN_GROUP][Q8_PREP_BLOCKS];
+    int32_t x8_stack[Q8_TOKEN_GROUP][Q8_PREP_BLOCKS][4];
+    q8_prep p[Q8_TOKEN_GROUP];
+    for (int g = 0; g < Q8_TOKEN_GROUP; g++) p[g].dx = dx_stack[g], p[g].x8 = x8_stack[g];
+    void *heap = NULL;
+    if (nb > Q8_PREP_BLOCKS) {
+        heap = malloc((size_t)groups * (size_t)nb * (sizeof(float) + 4 * sizeof(int32_t)));
+        if (!heap) { // keep going, slowly, rather than fail
+            (q4 ? el_scalar_matmul_q4_0 : el_scalar_matmul_q8_0)(y, ldy, w, x, rows, cols, ntok, NULL, 0, 0);
+            return;
+        }
+        for (int g = 0; g < groups; g++) {
+            p[g].x8 = (int32_t(*)[4])heap + (size_t)g * nb;
+            p[g].dx = (float *)((int32_t(*)[4])heap + (size_t)groups * nb) + (size_t)g * nb;
+        }
+    }
+    // One group needs no row blocks; otherwise a group's preparation is redone per row block
+    // (nb blocks per token against rblock * nb block products: well under 1%).
+    const int64_t rb_rows = (int64_t)(Q8_ROW_BLOCK_BYTES / wrow) > 4 ? (int64_t)(Q8_ROW_BLOCK_BYTES / wrow) : 4;
+    const int64_t rblock = ntok <= Q8_TOKEN_GROUP ? rows : rb_rows;
+    for (int64_t rb = 0; rb < rows; rb += rblock) {
+        const int64_t rend = rows - rb > rblock ? rb + rblock : rows;
+        for (int64_t t0 = 0; t0 < ntok; t0 += Q8_TOKEN_GROUP) {
+            const int T = ntok - t0 >= Q8_TOKEN_GROUP ? Q8_TOKEN_GROUP : (int)(ntok - t0);
+            const el_block_q8_0 *xt[Q8_TOKEN_GROUP];
+            for (int t = 0; t < T; t++) {
+                xt[t] = x + (t0 + t) * nb;
+                q8_prepare(&p[t], xt[t], nb, q4);
+            }
+            float out[Q8_TOKEN_GROUP];
+            float *yt = y + t0 * ldy;
+            for (int64_t r = rb; r < rend; r++) {
+                const uint8_t *wr = w + r * wrow;
+                if (q4) {
+                    switch (T) {
+                    case 4: q8_row_multi(wr, wblock, 1, xt, p, nb, 4, out); break;
+                    case 3: q8_row_multi(wr, wblock, 1, xt, p, nb, 3, out); break;
+                    case 2: q8_row_multi(wr, wblock, 1, xt, p, nb, 2, out); break;
+                    default: out[0] = q8_row(wr, wblock, 1, xt[0], &p[0], nb); break;
+                    }
+                } else {
+                    switch (T) {
+                    case 4: q8_row_multi(wr, wblock, 0, xt, p, nb, 4, out); break;
+                    case 3: q8_row_multi(wr, wblock, 0, xt, p, nb, 3, out); break;
+                    case 2: q8_row_multi(wr, wblock, 0, xt, p, nb, 2, out); break;
+                    default: out[0] = q8_row(wr, wblock, 0, xt[0], &p[0], nb); break;
+                    }
+                }
+                for (int t = 0; t < T; t++) yt[t * ldy + r] = out[t];
+            }
+        }
+    }
+    free(heap);
+}
+
+EL_AVX2 static void q8_matmul(float *y, int64_t ldy, const uint8_t *w, size_t wblock, int q4,
+                              const el_block_q8_0 *x, int64_t rows, int64_t cols, int64_t ntok) {
+    if (ntok == 1) q8_decode(y, ldy, w, wblock, q4, x, rows, cols, ntok);
+    else q8_prefill(y, ldy, w, wblock, q4, x, rows, cols, ntok);
 }
 
 EL_AVX2 void el_avx2_matmul_q8_0(float *y, int64_t ldy, const void *w, const void *xq,

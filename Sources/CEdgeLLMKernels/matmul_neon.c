@@ -162,9 +162,44 @@ static float q4_row(const el_block_q4_0 *w, const el_block_q8_0 *x, const float 
     return q8_finish(acc[0], acc[1]);
 }
 
+// Prefill: one row against T tokens (T constant at each call site). Each weight block is loaded
+// (for Q4_0 unpacked) and its scale converted once, then dotted with the T tokens' activation
+// blocks; per token this is q8_row's / q4_row's exact sequence of operations, so the outputs
+// keep their bits. 4 tokens x 2 accumulators + the weights fit the 32 q registers.
+static inline __attribute__((always_inline)) void
+q8_row_multi(const void *w, int q4, const el_block_q8_0 *const *x, const float *const *dx, int64_t nb, int T,
+             float *out) {
+    const uint8x16_t m4 = vdupq_n_u8(0x0f);
+    const int8x16_t eight = vdupq_n_s8(8);
+    float32x4_t acc[4][2];
+    for (int t = 0; t < T; t++) acc[t][0] = acc[t][1] = vdupq_n_f32(0.0f);
+    for (int64_t b = 0; b < nb; b++) {
+        int8x16_t w0, w1;
+        float wd;
+        if (q4) {
+            const el_block_q4_0 *wb = (const el_block_q4_0 *)w + b;
+            const uint8x16_t v = vld1q_u8(wb->qs);
+            w0 = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(v, m4)), eight); // weights 0-15
+            w1 = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(v, 4)), eight); // 16-31
+            wd = el_neon_f16(wb->d);
+        } else {
+            const el_block_q8_0 *wb = (const el_block_q8_0 *)w + b;
+            w0 = vld1q_s8(wb->qs);
+            w1 = vld1q_s8(wb->qs + 16);
+            wd = el_neon_f16(wb->d);
+        }
+        for (int t = 0; t < T; t++) {
+            const int32x4_t s = q8_lanes(w0, w1, x[t][b].qs);
+            acc[t][b & 1] = vfmaq_n_f32(acc[t][b & 1], vcvtq_f32_s32(s), wd * dx[t][b]);
+        }
+    }
+    for (int t = 0; t < T; t++) out[t] = q8_finish(acc[t][0], acc[t][1]);
+}
+
 #define Q8_DX_STACK 512 // activation scales on the stack up to 16384 columns; wider rows allocate
 
-static void q8_matmul(float *y, int64_t ldy, const void *w, int q4, const el_block_q8_0 *x,
+// Decode: the code from before token groups, in its own function so that it compiles as before.
+__attribute__((noinline)) static void q8_decode(float *y, int64_t ldy, const void *w, int q4, const el_block_q8_0 *x,
                       int64_t rows, int64_t cols, int64_t ntok) {
     const int64_t nb = cols / EL_QK;
     float stack[Q8_DX_STACK];
@@ -183,6 +218,74 @@ static void q8_matmul(float *y, int64_t ldy, const void *w, int q4, const el_blo
         }
     }
     if (dx != stack) free(dx);
+}
+
+// Tokens in groups of Q8_TOKEN_GROUP per row pass (weights loaded and unpacked once per group);
+// with more than one group, rows go in blocks of ~Q8_ROW_BLOCK_BYTES with every group running
+// over the block, so the weights come from L2 (512 KiB on the Pi Zero 2 W) for all groups but
+// the first. Rows are still finished one after another: one stream for the prefetcher.
+#define Q8_TOKEN_GROUP 4
+#define Q8_ROW_BLOCK_BYTES (128 << 10)
+
+__attribute__((noinline)) static void q8_prefill(float *y, int64_t ldy, const void *w, int q4, const el_block_q8_0 *x,
+                      int64_t rows, int64_t cols, int64_t ntok) {
+    const int64_t nb = cols / EL_QK;
+    const int groups = ntok < Q8_TOKEN_GROUP ? (int)ntok : Q8_TOKEN_GROUP; // prepared tokens at once
+    const size_t wrow = (size_t)nb * (q4 ? sizeof(el_block_q4_0) : sizeof(el_block_q8_0));
+    float stack[Q8_TOKEN_GROUP][Q8_DX_STACK];
+    float *dx[Q8_TOKEN_GROUP];
+    float *heap = NULL;
+    if (nb > Q8_DX_STACK) {
+        heap = malloc((size_t)groups * (size_t)nb * sizeof(float));
+        if (!heap) { // keep going, slowly, rather than fail
+            (q4 ? el_scalar_matmul_q4_0 : el_scalar_matmul_q8_0)(y, ldy, w, x, rows, cols, ntok, NULL, 0, 0);
+            return;
+        }
+    }
+    for (int g = 0; g < groups; g++) dx[g] = heap ? heap + (size_t)g * nb : stack[g];
+    const int64_t rb_rows = (int64_t)(Q8_ROW_BLOCK_BYTES / wrow) > 4 ? (int64_t)(Q8_ROW_BLOCK_BYTES / wrow) : 4;
+    const int64_t rblock = ntok <= Q8_TOKEN_GROUP ? rows : rb_rows;
+    for (int64_t rb = 0; rb < rows; rb += rblock) {
+        const int64_t rend = rows - rb > rblock ? rb + rblock : rows;
+        for (int64_t t0 = 0; t0 < ntok; t0 += Q8_TOKEN_GROUP) {
+            const int T = ntok - t0 >= Q8_TOKEN_GROUP ? Q8_TOKEN_GROUP : (int)(ntok - t0);
+            const el_block_q8_0 *xt[Q8_TOKEN_GROUP];
+            const float *dxt[Q8_TOKEN_GROUP];
+            for (int t = 0; t < T; t++) {
+                xt[t] = x + (t0 + t) * nb;
+                for (int64_t b = 0; b < nb; b++) dx[t][b] = el_neon_f16(xt[t][b].d);
+                dxt[t] = dx[t];
+            }
+            float out[Q8_TOKEN_GROUP];
+            float *yt = y + t0 * ldy;
+            for (int64_t r = rb; r < rend; r++) {
+                const uint8_t *wr = (const uint8_t *)w + (size_t)r * wrow;
+                if (q4) {
+                    switch (T) {
+                    case 4: q8_row_multi(wr, 1, xt, dxt, nb, 4, out); break;
+                    case 3: q8_row_multi(wr, 1, xt, dxt, nb, 3, out); break;
+                    case 2: q8_row_multi(wr, 1, xt, dxt, nb, 2, out); break;
+                    default: out[0] = q4_row((const el_block_q4_0 *)wr, xt[0], dxt[0], nb); break;
+                    }
+                } else {
+                    switch (T) {
+                    case 4: q8_row_multi(wr, 0, xt, dxt, nb, 4, out); break;
+                    case 3: q8_row_multi(wr, 0, xt, dxt, nb, 3, out); break;
+                    case 2: q8_row_multi(wr, 0, xt, dxt, nb, 2, out); break;
+                    default: out[0] = q8_row((const el_block_q8_0 *)wr, xt[0], dxt[0], nb); break;
+                    }
+                }
+                for (int t = 0; t < T; t++) yt[t * ldy + r] = out[t];
+            }
+        }
+    }
+    free(heap);
+}
+
+static void q8_matmul(float *y, int64_t ldy, const void *w, int q4, const el_block_q8_0 *x,
+                      int64_t rows, int64_t cols, int64_t ntok) {
+    if (ntok == 1) q8_decode(y, ldy, w, q4, x, rows, cols, ntok);
+    else q8_prefill(y, ldy, w, q4, x, rows, cols, ntok);
 }
 
 void el_neon_matmul_q8_0(float *y, int64_t ldy, const void *wv, const void *xv,

@@ -140,6 +140,24 @@ func sameBits(_ a: [Float], _ b: [Float]) -> Bool {
         }
     }
 
+    /// Q8_0/Q4_0 prefill goes through the weights with tokens in groups of 4 (and, past one group,
+    /// in row blocks of ~128 KiB): every count of whole and partial groups, odd row counts, several
+    /// row blocks (437 rows x 576), and rows wide enough for the heap path (8224 = 257 blocks).
+    @Test(arguments: [EL_TYPE_Q8_0, EL_TYPE_Q4_0])
+    func tokenGroupsMatchScalarBitForBit(type: el_type) {
+        var seed: UInt64 = 400
+        for (rows, cols) in [(7, 32), (5, 64), (9, 96), (13, 288), (3, 608), (437, 576), (11, 1536), (3, 8224)] {
+            for tokens in [1, 2, 3, 4, 5, 7, 8, 9] {
+                seed += 1
+                let c = MatmulCase(type: type, rows: rows, cols: cols, tokens: tokens, perRowScales: false, seed: seed)
+                let ref = c.run(EL_IMPL_SCALAR)
+                for impl in simdImplementations {
+                    #expect(sameBits(c.run(impl), ref), "\(el_impl_name(impl)) \(rows)x\(cols) ntok \(tokens)")
+                }
+            }
+        }
+    }
+
     @Test(arguments: [EL_TYPE_F32, EL_TYPE_F16])
     func floatPathsMatchScalarWithinTolerance(type: el_type) {
         var seed: UInt64 = 200

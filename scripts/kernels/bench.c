@@ -2,6 +2,7 @@
 // machine's streaming-read bandwidth measured the same way (one thread).
 //
 //   scripts/kernels/bench.sh [--quick]          (builds with -O3 and runs)
+//   scripts/kernels/bench.sh --prefill N        (q8_0/q4_0, SmolLM2-135M shapes and head, ntok 1 and N)
 //
 // For each shape it reports milliseconds per call and GB/s of weight bytes streamed, twice:
 // "hot" repeats one matrix (it stays in cache when it fits), "cold" cycles through enough copies
@@ -233,8 +234,10 @@ static timing bench_matmul(const method *m, int64_t rows, int64_t cols, int64_t 
 
 int main(int argc, char **argv) {
     int quick = 0;
+    int64_t prefill = 0; // --prefill N: only q8_0/q4_0 on the SmolLM2-135M shapes, ntok 1 and N
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) quick = 1;
+        if (strcmp(argv[i], "--prefill") == 0 && i + 1 < argc) prefill = atoll(argv[++i]);
     }
     if (quick) budget = 0.08, cold_bytes = (size_t)96 << 20;
     const el_impl simd = el_impl_available(EL_IMPL_AVX2) ? EL_IMPL_AVX2
@@ -264,7 +267,7 @@ int main(int argc, char **argv) {
     };
     enum { N_METHODS = sizeof methods / sizeof methods[0] };
     static double cold1[N_SHAPES][N_METHODS]; // ms per decode matvec, for the per-token sums
-    const int64_t ntoks[] = {1, 4};
+    const int64_t ntoks[] = {1, prefill > 1 ? prefill : 4};
     printf("| shape | rows x cols | method | ntok | weight bytes | hot ms | hot GB/s | cold ms | cold GB/s | cold / DRAM |\n");
     printf("|---|---|---|---|---|---|---|---|---|---|\n");
     for (size_t s = 0; s < N_SHAPES; s++) {
@@ -274,9 +277,11 @@ int main(int argc, char **argv) {
             if (head && m->type == EL_TYPE_TQ2) continue; // the head stays q8_0 (or q4_0)
             if (m->impl == EL_IMPL_SCALAR && (quick || shapes[s].rows * shapes[s].cols > 4000000)) continue;
             if (m->lut && !el_tq2_lut_available(m->impl)) continue;
+            if (prefill && (m->impl == EL_IMPL_SCALAR || (m->type != EL_TYPE_Q8_0 && m->type != EL_TYPE_Q4_0) ||
+                            strncmp(shapes[s].model, "SmolLM2", 7) != 0)) continue;
             for (size_t ti = 0; ti < sizeof ntoks / sizeof ntoks[0]; ti++) {
                 const int64_t ntok = ntoks[ti];
-                if (ntok > 1 && (m->impl == EL_IMPL_SCALAR || m->lut || head)) continue;
+                if (ntok > 1 && (m->impl == EL_IMPL_SCALAR || m->lut || (head && !prefill))) continue;
                 const timing t = bench_matmul(m, shapes[s].rows, shapes[s].cols, ntok);
                 if (ntok == 1) cold1[s][mi] = t.cold_ms;
                 const double bytes = (double)el_row_size(m->type, shapes[s].cols) * (double)shapes[s].rows;

@@ -413,6 +413,18 @@ int main(void) {
                 }
             }
         }
+        // Q8_0/Q4_0 prefill: tokens in groups of 4 and row blocks of ~128 KiB past one group, so
+        // every count of whole and partial groups, odd row counts, several row blocks, and rows
+        // wide enough for the heap path (16416 = 513 blocks for NEON, 8224 = 257 for AVX2).
+        static const int64_t group_shapes[][2] = {{7, 32}, {9, 96}, {13, 288}, {437, 576}, {11, 1536},
+                                                  {3, 8224}, {2, 16416}};
+        static const int64_t group_ntoks[] = {1, 2, 3, 4, 5, 7, 8, 9};
+        for (size_t s = 0; s < sizeof group_shapes / sizeof group_shapes[0]; s++) {
+            for (size_t n = 0; n < sizeof group_ntoks / sizeof group_ntoks[0]; n++) {
+                test_matmul(impl, EL_TYPE_Q8_0, group_shapes[s][0], group_shapes[s][1], group_ntoks[n], 1);
+                test_matmul(impl, EL_TYPE_Q4_0, group_shapes[s][0], group_shapes[s][1], group_ntoks[n], 1);
+            }
+        }
         static const int64_t lut_shapes[][2] = {{576, 576}, {192, 576}, {33, 1536}, {40, 2560}, {7, 96}, {64, 32}};
         for (size_t s = 0; s < sizeof lut_shapes / sizeof lut_shapes[0]; s++) {
             test_lut(impl, lut_shapes[s][0], lut_shapes[s][1], 1);
