@@ -230,8 +230,13 @@ def print_table(threads: int, summary: dict, ratios: dict) -> None:
               f"request std ratio {r['request_std_ratio']:.2f}")
 
 
-def chart(results: dict, path: str) -> None:
-    import matplotlib
+def chart(results: dict, path: str) -> bool:
+    try:
+        import matplotlib
+    except ImportError:
+        print(f"no chart: matplotlib is not installed (.venv/bin/pip install matplotlib); {path} not written",
+              file=sys.stderr)
+        return False
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     groups = results["by_threads"]
@@ -245,6 +250,7 @@ def chart(results: dict, path: str) -> None:
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+    return True
 
 
 def machine() -> str:
@@ -286,8 +292,8 @@ def main() -> None:
             {**results, "by_threads": {t: {"engines": {n: {k: v for k, v in s.items() if k != "token_ms_samples"}
                                                        for n, s in g["engines"].items()}, "ratios": g["ratios"]}
                                        for t, g in results["by_threads"].items()}}, indent=2))
-        chart(results, args.chart)
-        print(f"\nwrote {args.output} and {args.chart}")
+        charted = chart(results, args.chart)
+        print(f"\nwrote {args.output}" + (f" and {args.chart}" if charted else ""))
         return
     if not args.backend or not args.model:
         p.error("give --backend and --model, or use the compare command")
