@@ -86,8 +86,9 @@ test-train: train-setup
 $(HF_BASE)/config.json: $(GGUF) | train-setup
 	.venv/bin/python scripts/finetune/export_base.py $(GGUF) $(HF_BASE)
 
-# LoRA fine-tune, merge, ternary QAT, conversion, on this machine (CUDA if present). On a CPU this
-# takes hours: set LORA_SECONDS / QAT_SECONDS (see scripts/finetune/README.md for the GPU run).
+# LoRA fine-tune, merge, ternary QAT, conversion, on this machine (CUDA if present). The default
+# budgets (LORA_SECONDS=100, QAT_SECONDS=290) are an H200's; on a CPU raise them to hours, or the
+# model is barely trained (scripts/finetune/README.md).
 finetune: data $(HF_BASE)/config.json build
 	for s in train val; do .venv/bin/python scripts/finetune/dataset.py --base-model $(HF_BASE) \
 	    --dataset $(DATA)/$$s.jsonl --out $(DATA)/$$s.npz; done
@@ -95,4 +96,5 @@ finetune: data $(HF_BASE)/config.json build
 	scripts/finetune/finish.sh runs/local $(HF_BASE)
 
 clean:
-	rm -rf .build models/*.tm2.bin
+	rm -rf .build
+	rm -f $(MODEL_Q8) $(MODEL_TERNARY) $(MODEL_HOME_Q8)

@@ -381,7 +381,8 @@ EL_AVX2 __attribute__((noinline)) static void q8_prefill(float *y, int64_t ldy, 
     }
     // One group needs no row blocks; otherwise a group's preparation is redone per row block
     // (nb blocks per token against rblock * nb block products: well under 1%).
-    const int64_t rb_rows = (int64_t)(Q8_ROW_BLOCK_BYTES / wrow) > 4 ? (int64_t)(Q8_ROW_BLOCK_BYTES / wrow) : 4;
+    const int64_t per_block = wrow ? (int64_t)(Q8_ROW_BLOCK_BYTES / wrow) : rows; // wrow is 0 below 32 columns
+    const int64_t rb_rows = per_block > 4 ? per_block : 4;
     const int64_t rblock = ntok <= Q8_TOKEN_GROUP ? rows : rb_rows;
     for (int64_t rb = 0; rb < rows; rb += rblock) {
         const int64_t rend = rows - rb > rblock ? rb + rblock : rows;

@@ -243,7 +243,8 @@ __attribute__((noinline)) static void q8_prefill(float *y, int64_t ldy, const vo
         }
     }
     for (int g = 0; g < groups; g++) dx[g] = heap ? heap + (size_t)g * nb : stack[g];
-    const int64_t rb_rows = (int64_t)(Q8_ROW_BLOCK_BYTES / wrow) > 4 ? (int64_t)(Q8_ROW_BLOCK_BYTES / wrow) : 4;
+    const int64_t per_block = wrow ? (int64_t)(Q8_ROW_BLOCK_BYTES / wrow) : rows; // wrow is 0 below 32 columns
+    const int64_t rb_rows = per_block > 4 ? per_block : 4;
     const int64_t rblock = ntok <= Q8_TOKEN_GROUP ? rows : rb_rows;
     for (int64_t rb = 0; rb < rows; rb += rblock) {
         const int64_t rend = rows - rb > rblock ? rb + rblock : rows;

@@ -34,7 +34,7 @@ public struct ConversionOptions: Sendable, Equatable {
 
     var recipe: String {
         "weights=\(weights) embed=\(embedding) head=\(head)"
-            + (weights == .ternary ? " ternary_scale=\(ternaryScale.rawValue) ternary=absmean" : "")
+            + (weights == .ternary ? " ternary_scale=\(ternaryScale.rawValue) ternary=absmean_or_given" : "")
     }
 }
 

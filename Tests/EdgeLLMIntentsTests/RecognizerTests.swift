@@ -178,10 +178,12 @@ import Testing
         let model = try LanguageModel(path: try IntentFixtures.tinyModelPath.get())
         let r = try IntentRecognizer(model: model, home: try IntentFixtures.home(), agentArea: nil,
                                      options: .init(maxOutputTokens: 12, constrained: false))
+        var unparseable = 0
         for c in try IntentFixtures.commands().prefix(6) {
             let result = r.recognize(c.text, context: c.context, deadline: nil)
             #expect(result.generatedTokens <= 12)
             if (try? OutputSyntax.parse(result.output)) == nil {
+                unparseable += 1
                 #expect(result.status == .error)
                 #expect(result.actions.isEmpty)
                 // An error never counts as right, even against a negative.
@@ -190,5 +192,6 @@ import Testing
                 #expect(!p.intentCorrect)
             }
         }
+        #expect(unparseable > 0, "a random model's free text should not parse")
     }
 }

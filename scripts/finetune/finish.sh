@@ -13,7 +13,7 @@ RUN=${1:?usage: finish.sh RUN_DIR [BASE_HF_DIR]}
 BASE=${2:-models/smollm2-135m-hf}
 PY=${PYTHON:-.venv/bin/python}
 BIN=${BIN:-.build/release/edgellm}
-[ -f "$BASE/config.json" ] || { echo "error: no base model at $BASE (make train-setup base-hf)" >&2; exit 1; }
+[ -f "$BASE/config.json" ] || { echo "error: no base model at $BASE (make models/smollm2-135m-hf/config.json)" >&2; exit 1; }
 if [ -d "$RUN/lora" ]; then
     $PY scripts/finetune/merge_lora.py --base-model "$BASE" --lora-path "$RUN/lora" --output "$RUN/merged"
     $BIN convert "$RUN/merged" -o "$RUN/fp.q8.tm2.bin" --weights q8_0 --intent-prompt plain

@@ -25,8 +25,12 @@ LOG="$ARTIFACTS/log.txt"
 stamp() { echo "== $(date -u +%H:%M:%S) $*" | tee -a "$LOG"; }
 
 stamp "GPU: $(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null || echo none)"
+if ! $PY -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)"; then
+    stamp "warning: no CUDA GPU; ${LORA_SECONDS}s + ${QAT_SECONDS}s of CPU training is far too little (raise LORA_SECONDS / QAT_SECONDS)"
+fi
 if [ -n "${BASE_MODEL:-}" ]; then
-    ln -sfn "$(realpath "$BASE_MODEL")" "$WORK/base"
+    rm -rf "$WORK/base"
+    ln -s "$(realpath "$BASE_MODEL")" "$WORK/base"
 else
     stamp "export base model"
     $PY scripts/finetune/export_base.py "$GGUF" "$WORK/base" 2>&1 | grep -v "it/s" | tee -a "$LOG"
