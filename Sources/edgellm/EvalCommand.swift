@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgeLLMAgent
 import EdgeLLMEngine
 import EdgeLLMIntents
 #if canImport(Glibc)
@@ -21,7 +22,7 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "The model (.tm2.bin).")
     var model: String
 
-    @Option(help: "The home (JSON: areas and entities).")
+    @Option(help: "The home: areas and entities, JSON or YAML (as the agent reads it).")
     var home: String
 
     @Option(help: "The evaluation set (JSON lines).")
@@ -54,7 +55,9 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         var cases = try Evaluation.load(path: data)
         if let limit { cases = Array(cases.prefix(limit)) }
-        let home = try Home.load(path: home)
+        // YAML through the agent's reader, so `config/home.example.yaml` evaluates as it serves.
+        let home = home.hasSuffix(".yaml") || home.hasSuffix(".yml")
+            ? try AgentConfig.loadHome(path: home) : try Home.load(path: home)
         var output: UnsafeMutablePointer<FILE>?
         if let predictions {
             guard let file = fopen(predictions, "w") else {

@@ -161,6 +161,17 @@ struct EvaluationTests {
         #expect(lines.contains { $0.contains("\"gold\": {\"intent\": null") }, "negatives are written with a null intent")
     }
 
+    /// The agent's homes are often YAML (config/home.example.yaml): eval reads them as it does.
+    @Test func readsAYAMLHome() throws {
+        let yaml = IntentFixtures.packageRoot.appendingPathComponent("config/home.example.yaml").path
+        let data = try EvaluationTests.write("{\"text\": \"turn on the garage fan\", \"intent\": \"HassTurnOn\", \"slots\": {\"name\": \"Garage fan\"}}\n")
+        let r = try Self.eval([], data: data, home: yaml)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("cases: 1"), "\(r.stdout)")
+        let broken = try EvaluationTests.write("areas: [\n", "home.yaml")
+        expectOneLineError(try Self.eval([], data: data, home: broken), containing: "home \(broken)")
+    }
+
     func expectOneLineError(_ r: Output, containing text: String, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(r.status != 0, sourceLocation: sourceLocation)
         #expect(r.stderr.contains(text), "stderr: \(r.stderr)", sourceLocation: sourceLocation)
