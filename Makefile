@@ -23,7 +23,7 @@ all: build
 
 setup: .venv/bin/python
 
-.venv/bin/python: scripts/setup.sh
+.venv/bin/python: scripts/setup.sh scripts/data/requirements.txt
 	scripts/setup.sh
 
 build: setup

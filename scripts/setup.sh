@@ -23,7 +23,6 @@ fi
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-# The intent data generator's tests run in `make test`: small, pure-Python packages.
-if ! .venv/bin/python -c "import hassil, home_assistant_intents, yaml" 2>/dev/null; then
-    .venv/bin/python -m pip install --quiet -r scripts/data/requirements.txt
-fi
+# The intent data generator's tests run in `make test`: small, pure-Python packages. pip leaves
+# pinned versions that are already installed alone (no network), and follows a changed pin.
+.venv/bin/python -m pip install --quiet -r scripts/data/requirements.txt

@@ -1,4 +1,4 @@
-import EdgeLLMTokenizer
+@testable import EdgeLLMTokenizer
 import Testing
 
 @Suite struct EncodingTests {
@@ -88,6 +88,18 @@ import Testing
         // The merges live on only in the merge table.
         #expect(tokenizer.config.merges.isEmpty)
         #expect(tokenizer.config.tokens == config.tokens)
+    }
+
+    /// Spellings match byte for byte, as Hugging Face's vocabularies do: "é" precomposed and "e" +
+    /// combining acute are different tokens, though Swift's `==` calls them equal.
+    @Test func spellingsAreComparedByteForByte() {
+        let composed = "\u{E9}", decomposed = "e\u{301}"
+        #expect(composed == decomposed) // what a [String: Int32] index would have conflated
+        let tokens = ["a", composed, "b", decomposed, composed]
+        let index = SpellingIndex(tokens)
+        #expect(index.lookup(Array(composed.utf8), in: tokens) == 1)   // the first of the repeats
+        #expect(index.lookup(Array(decomposed.utf8), in: tokens) == 3)
+        #expect(index.lookup(Array("c".utf8), in: tokens) == nil)
     }
 
     @Test func endOfGeneration() throws {
