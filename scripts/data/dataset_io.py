@@ -27,6 +27,7 @@ class Record:
     home_id: object = None
     home: object = None  # the home dict, when known
     context: object = None
+    instruction: bool = False  # the original EdgeLLM's form: a command with no home
 
 
 def from_line(obj, homes=None):
@@ -40,7 +41,7 @@ def from_line(obj, homes=None):
             intent, slots = None, {}
         if intent not in S.INTENTS:
             intent, slots = None, {}
-        return Record(text=text, output=output, intent=intent, slots=slots)
+        return Record(text=text, output=output, intent=intent, slots=slots, instruction=True)
     if "text" in obj:
         output = obj.get("output") or S.serialise(obj.get("intent"), obj.get("slots") or {})
         home_id = obj.get("home_id")

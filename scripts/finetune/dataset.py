@@ -16,7 +16,6 @@ travels to a GPU machine: 60k examples fit in a few MB.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,19 +25,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
 
 END_OF_TURN = "<|im_end|>"
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    records = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                raise SystemExit(f"error: {path}:{n}: invalid JSON ({e.msg})")
-    return records
 
 
 @dataclass
@@ -88,7 +74,7 @@ class ExampleEncoder:
     def encode(self, text: str) -> list[int]:
         return self.tokenizer.encode(text, add_special_tokens=False).ids
 
-    def user_turn(self, content: str) -> tuple[str, str]:
+    def user_turn(self) -> tuple[str, str]:
         """The text before and after a user message with no home: the model's own chat template."""
         import jinja2
 
@@ -100,23 +86,21 @@ class ExampleEncoder:
         before, after = rendered.split(marker, 1)
         return before, after
 
-    def tokenize(self, records: list[dict], homes: dict[str, dict]) -> TokenizedSet:
+    def tokenize(self, records) -> TokenizedSet:
+        """`records`: dataset_io Records (scripts/data), either form."""
+        from prompt import prompt_parts
+
         prefix_index: dict[str, int] = {}
         prefixes, home, prompts, targets = [], [], [], []
         suffix_cache: dict[str, list[int]] = {}
         for r in records:
-            if "instruction" in r:
-                command = r["instruction"] + (("\n" + r["input"]) if r.get("input") else "")
-                prefix, suffix = self.user_turn(command)
-                command = ""
+            if r.instruction:
+                prefix, suffix = self.user_turn()
+            elif r.home is None:
+                raise SystemExit(f"error: example {r.text!r} names home {r.home_id!r}, not in homes.jsonl")
             else:
-                from prompt import prompt_parts  # scripts/data: only our form needs it
-
-                hid = r.get("home_id")
-                if hid not in homes:
-                    raise SystemExit(f"error: example {r.get('text')!r} names home {hid!r}, not in homes.jsonl")
-                prefix, suffix = prompt_parts(homes[hid])
-                command = r["text"]
+                prefix, suffix = prompt_parts(r.home)
+            command = r.text
             if prefix not in prefix_index:
                 prefix_index[prefix] = len(prefixes)
                 prefixes.append(np.array(self.encode(prefix), np.int64))
@@ -124,7 +108,7 @@ class ExampleEncoder:
                 suffix_cache[suffix] = self.encode(suffix)
             home.append(prefix_index[prefix])
             prompts.append(np.array(self.encode(command) + suffix_cache[suffix], np.int64))
-            targets.append(np.array(self.encode(r["output"]) + [self.end_of_turn], np.int64))
+            targets.append(np.array(self.encode(r.output) + [self.end_of_turn], np.int64))
         return TokenizedSet(prefixes, np.array(home, np.int64), prompts, targets)
 
 
@@ -134,9 +118,15 @@ def load_dataset(path: Path, model_dir: Path) -> TokenizedSet:
         raise SystemExit(f"error: no such dataset: {path}")
     if path.suffix == ".npz":
         return TokenizedSet.load(path)
+    from dataset_io import read_homes, read_jsonl
+
     homes_file = path.parent / "homes.jsonl"
-    homes = {h["id"]: h["home"] for h in read_jsonl(homes_file)} if homes_file.exists() else {}
-    return ExampleEncoder(model_dir).tokenize(read_jsonl(path), homes)
+    homes = read_homes(homes_file) if homes_file.exists() else {}
+    try:
+        records = list(read_jsonl(path, homes))
+    except ValueError as e:
+        raise SystemExit(f"error: {e}")
+    return ExampleEncoder(model_dir).tokenize(records)
 
 
 def main() -> int:

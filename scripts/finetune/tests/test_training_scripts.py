@@ -58,10 +58,17 @@ class TrainingScriptsTests(unittest.TestCase):
                 "--output", str(out), "--steps", "4", "--batch-size", "4", "--eval-every", "2", "--warmup", "1"]
 
     def test_tokenized_set_round_trips_and_targets_end_with_end_of_turn(self):
+        from tokenizers import Tokenizer
+
         data = load_dataset(self.data, self.base)
         self.assertEqual(len(data), 24)
         end_of_turn = 2  # <|im_end|> in SmolLM2's vocabulary
         self.assertTrue(all(t[-1] == end_of_turn for t in data.targets))
+        # The instruction is the user's turn, between the chat template's markers.
+        tokenizer = Tokenizer.from_file(str(self.base / "tokenizer.json"))
+        prompt = tokenizer.decode(list(data.prefixes[data.home[3]]) + list(data.prompts[3]), skip_special_tokens=False)
+        self.assertIn("<|im_start|>user\nturn on lamp 3<|im_end|>\n<|im_start|>assistant\n", prompt)
+        self.assertEqual(tokenizer.decode(list(data.targets[3][:-1])), "HassTurnOn name Lamp 3")
         path = self.root / "set.npz"
         data.save(path)
         again = TokenizedSet.load(path)
