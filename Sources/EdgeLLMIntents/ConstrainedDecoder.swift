@@ -116,9 +116,8 @@ final class ConstrainedDecoder {
                 outcome.timedOut = true
                 break
             }
-            var best = 0
-            for i in logits.indices where logits[i] > logits[best] { best = i }
-            let token = Int32(best)
+            var greedy = GreedySampler()
+            let token = greedy.sample(logits)
             outcome.modelChoices += 1
             if tokenizer.isEndOfGeneration(token) { break }
             let bytes = tokenizer.tokenBytes(token)
