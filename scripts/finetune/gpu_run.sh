@@ -62,17 +62,24 @@ for lr in $QAT_LRS; do
     pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid" || true; done
-best=""; best_score=-1
 for lr in $QAT_LRS; do
     echo "-- QAT lr $lr" >> "$LOG"; grep -v "it/s" "$WORK/qat-$lr.log" >> "$LOG" || true
-    score=$($PY -c "import json,sys
-rows=[json.loads(l) for l in open(sys.argv[1]) if '\"final\"' in l]
-print(rows[-1]['validation']['line_exact'] if rows else -1)" "$WORK/qat-$lr/train_log.jsonl" 2>/dev/null || echo -1)
-    stamp "QAT lr $lr: validation line_exact $score"
-    if $PY -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)" "$score" "$best_score"; then
-        best=$lr; best_score=$score
-    fi
 done
+# The better run by its final validation (lines whose every token is right); the first on a tie.
+best=$($PY - "$WORK" $QAT_LRS 2> >(tee -a "$LOG" >&2) <<'PY'
+import json, sys
+work, scores = sys.argv[1], {}
+for lr in sys.argv[2:]:
+    try:
+        finals = [json.loads(line) for line in open(f"{work}/qat-{lr}/train_log.jsonl") if '"final"' in line]
+    except OSError:
+        finals = []
+    if finals:
+        scores[lr] = finals[-1]["validation"]["line_exact"]
+    print(f"QAT lr {lr}: validation line_exact {scores.get(lr, 'none: the run did not finish')}", file=sys.stderr)
+print(max(scores, key=scores.get) if scores else "")
+PY
+)
 [ -n "$best" ] || { stamp "no QAT run finished"; exit 1; }
 stamp "keeping QAT lr $best"
 cp "$WORK/qat-$best"/model-0000*.safetensors "$WORK/qat-$best/model.safetensors.index.json" \
