@@ -71,11 +71,11 @@ public final class BPETokenizer: Sendable {
         var byteTokenIDs = [Int32](repeating: -1, count: 256)
         for byte in 0..<256 {
             let spelling = String(Unicode.Scalar(ByteLevel.scalarForByte[byte])!)
-            if let id = tokenIDs.lookup(spelling.utf8, in: config.tokens) { byteTokenIDs[byte] = id }
+            if let id = tokenIDs.lookup(spelling.utf8) { byteTokenIDs[byte] = id }
         }
 
         self.tokenIDs = tokenIDs
-        self.merges = BPEMerges(merges: config.merges) { tokenIDs.lookup($0, in: config.tokens) }
+        self.merges = BPEMerges(merges: config.merges) { tokenIDs.lookup($0) }
         self.byteTokenIDs = byteTokenIDs
         self.packedBytes = packedBytes
         self.packedOffsets = packedOffsets
@@ -190,7 +190,7 @@ public final class BPETokenizer: Sendable {
             ids.append(contentsOf: cached)
             return
         }
-        if ignoresMergesForWholeWords, let id = tokenIDs.lookup(ByteLevel.encode(piece).utf8, in: config.tokens) {
+        if ignoresMergesForWholeWords, let id = tokenIDs.lookup(ByteLevel.encode(piece).utf8) {
             ids.append(id)
             state.cache[piece] = [id]
             return
@@ -229,7 +229,7 @@ public final class BPETokenizer: Sendable {
 
     /// Exact vocabulary lookup: a byte-level spelling ("Ġhello") or a special token's text.
     public func tokenID(for token: String) -> Int32? {
-        tokenIDs.lookup(token.utf8, in: config.tokens)
+        tokenIDs.lookup(token.utf8)
     }
 
     /// True for tokens that end generation: eos, and tokens such as <|im_end|>, <|eot_id|>,

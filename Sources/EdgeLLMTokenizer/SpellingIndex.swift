@@ -2,6 +2,7 @@
 /// vocabulary's own strings. 4 bytes a slot (256 KiB for a 49,152-token vocabulary), where a
 /// `[String: Int32]` took ~1.3 MiB.
 struct SpellingIndex: Sendable {
+    private let tokens: [String]  // the vocabulary's own array (shared, not copied)
     private let slots: [Int32]  // token id, or -1 for an empty slot
     private let mask: Int
 
@@ -20,13 +21,13 @@ struct SpellingIndex: Sendable {
             }
             if slots[slot] < 0 { slots[slot] = Int32(index) }
         }
+        self.tokens = tokens
         self.slots = slots
         self.mask = mask
     }
 
-    /// The id of the token spelled `spelling` (UTF-8 bytes), looked up in `tokens`, the array
-    /// the index was built from.
-    func lookup<Bytes: Collection>(_ spelling: Bytes, in tokens: [String]) -> Int32? where Bytes.Element == UInt8 {
+    /// The id of the token spelled `spelling` (UTF-8 bytes).
+    func lookup<Bytes: Collection>(_ spelling: Bytes) -> Int32? where Bytes.Element == UInt8 {
         guard !spelling.isEmpty else { return nil }
         var slot = Self.hash(spelling) & mask
         while true {

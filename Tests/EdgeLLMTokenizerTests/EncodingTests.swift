@@ -97,9 +97,9 @@ import Testing
         #expect(composed == decomposed) // what a [String: Int32] index would have conflated
         let tokens = ["a", composed, "b", decomposed, composed]
         let index = SpellingIndex(tokens)
-        #expect(index.lookup(Array(composed.utf8), in: tokens) == 1)   // the first of the repeats
-        #expect(index.lookup(Array(decomposed.utf8), in: tokens) == 3)
-        #expect(index.lookup(Array("c".utf8), in: tokens) == nil)
+        #expect(index.lookup(Array(composed.utf8)) == 1)   // the first of the repeats
+        #expect(index.lookup(Array(decomposed.utf8)) == 3)
+        #expect(index.lookup(Array("c".utf8)) == nil)
     }
 
     @Test func endOfGeneration() throws {
