@@ -31,10 +31,16 @@ def weight_scale(w: torch.Tensor) -> torch.Tensor:
     return w.detach().float().abs().mean().clamp(min=1e-5)
 
 
-def ternary_weight(w: torch.Tensor) -> torch.Tensor:
+def ternary_codes(w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The tensor's ternary values (-1, 0, 1, as floats) and its scale: what training multiplies
+    and what the export stores."""
     s = weight_scale(w)
-    q = torch.clamp(torch.round(w.float() / s), -1, 1) * s
-    return w + (q.to(w.dtype) - w).detach()
+    return torch.clamp(torch.round(w.detach().float() / s), -1, 1), s
+
+
+def ternary_weight(w: torch.Tensor) -> torch.Tensor:
+    codes, s = ternary_codes(w)
+    return w + ((codes * s).to(w.dtype) - w).detach()
 
 
 def int8_activations(x: torch.Tensor) -> torch.Tensor:
@@ -149,10 +155,9 @@ def export(model: nn.Module, base_dir: Path, out: Path, layer_shards: int = 2) -
         else:
             shard = shards[-1]
         if name.endswith(".weight") and name.split(".")[-2] in BLOCK_LINEARS:
-            s = np.float32(max(float(np.abs(value.numpy().astype(np.float64)).mean()), 1e-5))
-            codes = np.clip(np.rint(value.numpy() / s), -1, 1).astype(np.int8)
-            shard[name] = pack(codes)
-            shard[name[:-len("weight")] + "weight_scale"] = np.array([s], np.float32)
+            codes, s = ternary_codes(value)
+            shard[name] = pack(codes.numpy().astype(np.int8))
+            shard[name[:-len("weight")] + "weight_scale"] = np.array([s.item()], np.float32)
         else:
             shard[name] = value.numpy()
     files = {f"model-{i + 1:05d}-of-{layer_shards:05d}.safetensors": s for i, s in enumerate(shards)}
