@@ -20,9 +20,10 @@ if [ -d "$RUN/lora" ]; then
     $BIN convert "$RUN/merged" -o "$RUN/fp-ptq.tm2.bin" --weights ternary --head q4_0 --intent-prompt plain
 fi
 if [ -d "$RUN/ternary" ]; then
+    # An export has its embedding and tokenizer; a GPU run brings back neither (restore-embedding
+    # writes both).
     [ -f "$RUN/ternary/embedding.safetensors" ] ||
         $PY scripts/finetune/ternary.py restore-embedding --base-model "$BASE" --model "$RUN/ternary"
-    [ -f "$RUN/ternary/tokenizer.json" ] || cp "$BASE"/tokenizer.json "$BASE"/tokenizer_config.json "$RUN/ternary/"
     $BIN convert "$RUN/ternary" -o "$RUN/qat.tm2.bin" --weights ternary --head q4_0 --intent-prompt plain
 fi
 ls -la "$RUN"/*.tm2.bin
