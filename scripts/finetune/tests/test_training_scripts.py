@@ -124,6 +124,20 @@ class TrainingScriptsTests(unittest.TestCase):
         for k in trained:
             self.assertTrue((trained[k] == rebuilt[k]).all(), k)
 
+    def test_bad_datasets_fail_with_one_line(self):
+        bad = self.root / "bad.jsonl"
+        bad.write_text('{"instruction": "lamp on", "output": "HassTurnOn name Lamp"}\nnot json\n')
+        unknown_home = self.root / "unknown-home.jsonl"
+        unknown_home.write_text('{"text": "lamp on", "output": "none", "home_id": "nowhere"}\n')
+        for path, text in ((bad, "bad.jsonl:2:"), (unknown_home, "names home 'nowhere'"),
+                           (self.root / "missing.jsonl", "no such dataset")):
+            result = subprocess.run([sys.executable, str(SCRIPTS / "dataset.py"), "--base-model", str(self.base),
+                                     "--dataset", str(path), "--out", str(self.root / "x.npz")],
+                                    capture_output=True, text=True)
+            self.assertEqual(result.returncode, 1, path)
+            self.assertIn(text, result.stderr)
+            self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+
     def test_q4_0_round_trip_is_idempotent(self):
         torch.manual_seed(3)
         w = torch.randn(8, 64)
