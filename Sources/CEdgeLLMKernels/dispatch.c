@@ -195,13 +195,13 @@ void el_rope(float *x, int64_t n_heads, int64_t head_dim, int64_t pos, const flo
     active()->rope(x, n_heads, head_dim, pos, inv_freq);
 }
 void el_attention_head(float *out, const float *q, const void *k_cache, const void *v_cache,
-                       int kv_f16, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
+                       int kv_type, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
                        float scale, float *scores) {
-    active()->attention_head(out, q, k_cache, v_cache, kv_f16, n_kv, head_dim, kv_stride, scale,
+    active()->attention_head(out, q, k_cache, v_cache, kv_type, n_kv, head_dim, kv_stride, scale,
                              scores);
 }
-void el_store_kv(void *dst, const float *src, int64_t n, int kv_f16) {
-    active()->store_kv(dst, src, n, kv_f16);
+void el_store_kv(void *dst, const float *src, int64_t n, int kv_type) {
+    active()->store_kv(dst, src, n, kv_type);
 }
 
 // ---- explicit implementations ------------------------------------------------------------------
@@ -255,14 +255,14 @@ int el_rope_impl(el_impl impl, float *x, int64_t n_heads, int64_t head_dim, int6
     return 0;
 }
 int el_attention_head_impl(el_impl impl, float *out, const float *q, const void *k_cache,
-                           const void *v_cache, int kv_f16, int64_t n_kv, int64_t head_dim,
+                           const void *v_cache, int kv_type, int64_t n_kv, int64_t head_dim,
                            int64_t kv_stride, float scale, float *scores) {
     WITH(impl);
-    t->attention_head(out, q, k_cache, v_cache, kv_f16, n_kv, head_dim, kv_stride, scale, scores);
+    t->attention_head(out, q, k_cache, v_cache, kv_type, n_kv, head_dim, kv_stride, scale, scores);
     return 0;
 }
-int el_store_kv_impl(el_impl impl, void *dst, const float *src, int64_t n, int kv_f16) {
+int el_store_kv_impl(el_impl impl, void *dst, const float *src, int64_t n, int kv_type) {
     WITH(impl);
-    t->store_kv(dst, src, n, kv_f16);
+    t->store_kv(dst, src, n, kv_type);
     return 0;
 }

@@ -24,9 +24,9 @@ typedef struct {
     void (*softmax)(float *x, int64_t n);
     void (*rope)(float *x, int64_t n_heads, int64_t head_dim, int64_t pos, const float *inv_freq);
     void (*attention_head)(float *out, const float *q, const void *k_cache, const void *v_cache,
-                           int kv_f16, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
+                           int kv_type, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
                            float scale, float *scores);
-    void (*store_kv)(void *dst, const float *src, int64_t n, int kv_f16);
+    void (*store_kv)(void *dst, const float *src, int64_t n, int kv_type);
 } el_kernel_table;
 
 // The scalar references (matmul.c, quantize.c, ops.c, attention.c).
@@ -54,11 +54,20 @@ void el_scalar_add(float *y, const float *x, int64_t n);
 void el_scalar_softmax(float *x, int64_t n);
 void el_scalar_rope(float *x, int64_t n_heads, int64_t head_dim, int64_t pos, const float *inv_freq);
 void el_scalar_attention_head(float *out, const float *q, const void *k_cache, const void *v_cache,
-                              int kv_f16, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
+                              int kv_type, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
                               float scale, float *scores);
-void el_scalar_store_kv(void *dst, const float *src, int64_t n, int kv_f16);
+void el_scalar_store_kv(void *dst, const float *src, int64_t n, int kv_type);
 
 extern const el_kernel_table el_kernels_scalar;
+
+// One cached value as a float (the scalar reference's reads; the f16/f32 tails of the vector code).
+static inline float el_kv_at(const void *cache, int kv_type, int64_t index) {
+    if (kv_type == EL_KV_Q8_0) {
+        const el_block_q8_0 *b = (const el_block_q8_0 *)cache + index / 32;
+        return el_f16_to_f32(b->d) * (float)b->qs[index % 32];
+    }
+    return kv_type == EL_KV_F16 ? el_f16_to_f32(((const uint16_t *)cache)[index]) : ((const float *)cache)[index];
+}
 
 // Declares every entry point an implementation provides, named el_<prefix>_<kernel>.
 #define EL_DECLARE_KERNELS(prefix)                                                                  \
@@ -83,10 +92,10 @@ extern const el_kernel_table el_kernels_scalar;
     void el_##prefix##_rope(float *x, int64_t n_heads, int64_t head_dim, int64_t pos,               \
                             const float *inv_freq);                                                 \
     void el_##prefix##_attention_head(float *out, const float *q, const void *k_cache,              \
-                                      const void *v_cache, int kv_f16, int64_t n_kv,                \
+                                      const void *v_cache, int kv_type, int64_t n_kv,                \
                                       int64_t head_dim, int64_t kv_stride, float scale,             \
                                       float *scores);                                               \
-    void el_##prefix##_store_kv(void *dst, const float *src, int64_t n, int kv_f16);
+    void el_##prefix##_store_kv(void *dst, const float *src, int64_t n, int kv_type);
 
 #if defined(__x86_64__)
 EL_DECLARE_KERNELS(avx2) // matmul_avx2.c, ops_avx2.c

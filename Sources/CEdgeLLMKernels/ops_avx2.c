@@ -132,24 +132,76 @@ EL_AVX2 static inline __m256 load_kv(const void *cache, int f16, int64_t index) 
                : _mm256_loadu_ps((const float *)cache + index);
 }
 
-static inline float kv_at(const void *cache, int f16, int64_t index) {
-    return f16 ? el_f16_to_f32(((const uint16_t *)cache)[index]) : ((const float *)cache)[index];
+// A Q8_0 block's 32 values as four vectors of floats (without its scale).
+EL_AVX2 static inline void q8_0_floats(const el_block_q8_0 *b, __m256 f[4]) {
+    const __m128i lo = _mm_loadu_si128((const __m128i *)b->qs), hi = _mm_loadu_si128((const __m128i *)(b->qs + 16));
+    f[0] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo));
+    f[1] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8)));
+    f[2] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi));
+    f[3] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8)));
 }
 
+// The Q8_0 cache block by block: a block's scale multiplies its dot product (keys) or joins the
+// attention weight (values) once, instead of every value.
+EL_AVX2 static void attention_head_q8_0(float *out, const float *q, const void *k_cache, const void *v_cache,
+                                        int64_t n_kv, int64_t head_dim, int64_t kv_stride, float scale,
+                                        float *scores) {
+    const int64_t blocks = head_dim / 32, row_blocks = kv_stride / 32;
+    const el_block_q8_0 *keys = k_cache, *values = v_cache;
+    for (int64_t p = 0; p < n_kv; p++) {
+        const el_block_q8_0 *row = keys + p * row_blocks;
+        __m256 acc = _mm256_setzero_ps();
+        for (int64_t b = 0; b < blocks; b++) {
+            __m256 f[4];
+            q8_0_floats(row + b, f);
+            const float *qb = q + 32 * b;
+            __m256 dot = _mm256_mul_ps(_mm256_loadu_ps(qb), f[0]);
+            dot = _mm256_fmadd_ps(_mm256_loadu_ps(qb + 8), f[1], dot);
+            dot = _mm256_fmadd_ps(_mm256_loadu_ps(qb + 16), f[2], dot);
+            dot = _mm256_fmadd_ps(_mm256_loadu_ps(qb + 24), f[3], dot);
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(row[b].d)), dot, acc);
+        }
+        scores[p] = el_avx2_hsum_ps(acc) * scale;
+    }
+    el_avx2_softmax(scores, n_kv);
+    for (int64_t b = 0; b < blocks; b++) {
+        __m256 o0 = _mm256_setzero_ps(), o1 = o0, o2 = o0, o3 = o0;
+        for (int64_t p = 0; p < n_kv; p++) {
+            const el_block_q8_0 *block = values + p * row_blocks + b;
+            __m256 f[4];
+            q8_0_floats(block, f);
+            const __m256 a = _mm256_set1_ps(scores[p] * _cvtsh_ss(block->d));
+            o0 = _mm256_fmadd_ps(a, f[0], o0);
+            o1 = _mm256_fmadd_ps(a, f[1], o1);
+            o2 = _mm256_fmadd_ps(a, f[2], o2);
+            o3 = _mm256_fmadd_ps(a, f[3], o3);
+        }
+        _mm256_storeu_ps(out + 32 * b, o0);
+        _mm256_storeu_ps(out + 32 * b + 8, o1);
+        _mm256_storeu_ps(out + 32 * b + 16, o2);
+        _mm256_storeu_ps(out + 32 * b + 24, o3);
+    }
+}
+
+
 EL_AVX2 void el_avx2_attention_head(float *out, const float *q, const void *k_cache, const void *v_cache,
-                                    int kv_f16, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
+                                    int kv_type, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
                                     float scale, float *scores) {
+    if (kv_type == EL_KV_Q8_0) {
+        attention_head_q8_0(out, q, k_cache, v_cache, n_kv, head_dim, kv_stride, scale, scores);
+        return;
+    }
     for (int64_t p = 0; p < n_kv; p++) {
         const int64_t base = p * kv_stride;
         __m256 a0 = _mm256_setzero_ps(), a1 = a0;
         int64_t i = 0;
         for (; i + 16 <= head_dim; i += 16) {
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load_kv(k_cache, kv_f16, base + i), a0);
-            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), load_kv(k_cache, kv_f16, base + i + 8), a1);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load_kv(k_cache, kv_type, base + i), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), load_kv(k_cache, kv_type, base + i + 8), a1);
         }
-        for (; i + 8 <= head_dim; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load_kv(k_cache, kv_f16, base + i), a0);
+        for (; i + 8 <= head_dim; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load_kv(k_cache, kv_type, base + i), a0);
         float s = el_avx2_hsum_ps(_mm256_add_ps(a0, a1));
-        for (; i < head_dim; i++) s += q[i] * kv_at(k_cache, kv_f16, base + i);
+        for (; i < head_dim; i++) s += q[i] * el_kv_at(k_cache, kv_type, base + i);
         scores[p] = s * scale;
     }
     el_avx2_softmax(scores, n_kv);
@@ -160,10 +212,10 @@ EL_AVX2 void el_avx2_attention_head(float *out, const float *q, const void *k_ca
         for (int64_t p = 0; p < n_kv; p++) {
             const __m256 a = _mm256_set1_ps(scores[p]);
             const int64_t base = p * kv_stride + i;
-            o0 = _mm256_fmadd_ps(a, load_kv(v_cache, kv_f16, base), o0);
-            o1 = _mm256_fmadd_ps(a, load_kv(v_cache, kv_f16, base + 8), o1);
-            o2 = _mm256_fmadd_ps(a, load_kv(v_cache, kv_f16, base + 16), o2);
-            o3 = _mm256_fmadd_ps(a, load_kv(v_cache, kv_f16, base + 24), o3);
+            o0 = _mm256_fmadd_ps(a, load_kv(v_cache, kv_type, base), o0);
+            o1 = _mm256_fmadd_ps(a, load_kv(v_cache, kv_type, base + 8), o1);
+            o2 = _mm256_fmadd_ps(a, load_kv(v_cache, kv_type, base + 16), o2);
+            o3 = _mm256_fmadd_ps(a, load_kv(v_cache, kv_type, base + 24), o3);
         }
         _mm256_storeu_ps(out + i, o0);
         _mm256_storeu_ps(out + i + 8, o1);
@@ -173,19 +225,23 @@ EL_AVX2 void el_avx2_attention_head(float *out, const float *q, const void *k_ca
     for (; i + 8 <= head_dim; i += 8) {
         __m256 o = _mm256_setzero_ps();
         for (int64_t p = 0; p < n_kv; p++) {
-            o = _mm256_fmadd_ps(_mm256_set1_ps(scores[p]), load_kv(v_cache, kv_f16, p * kv_stride + i), o);
+            o = _mm256_fmadd_ps(_mm256_set1_ps(scores[p]), load_kv(v_cache, kv_type, p * kv_stride + i), o);
         }
         _mm256_storeu_ps(out + i, o);
     }
     for (; i < head_dim; i++) {
         float o = 0.0f;
-        for (int64_t p = 0; p < n_kv; p++) o += scores[p] * kv_at(v_cache, kv_f16, p * kv_stride + i);
+        for (int64_t p = 0; p < n_kv; p++) o += scores[p] * el_kv_at(v_cache, kv_type, p * kv_stride + i);
         out[i] = o;
     }
 }
 
-EL_AVX2 void el_avx2_store_kv(void *dst, const float *src, int64_t n, int kv_f16) {
-    if (!kv_f16) {
+EL_AVX2 void el_avx2_store_kv(void *dst, const float *src, int64_t n, int kv_type) {
+    if (kv_type == EL_KV_Q8_0) {
+        el_avx2_quantize_row_q8_0(src, dst, n);
+        return;
+    }
+    if (kv_type == EL_KV_F32) {
         memcpy(dst, src, (size_t)n * sizeof(float));
         return;
     }

@@ -120,24 +120,74 @@ static inline float32x4_t load_kv(const void *cache, int f16, int64_t index) {
                : vld1q_f32((const float *)cache + index);
 }
 
-static inline float kv_at(const void *cache, int f16, int64_t index) {
-    return f16 ? el_f16_to_f32(((const uint16_t *)cache)[index]) : ((const float *)cache)[index];
+// A Q8_0 block's 32 values as eight vectors of floats (without its scale).
+static inline void q8_0_floats(const el_block_q8_0 *b, float32x4_t f[8]) {
+    const int8x16_t lo = vld1q_s8(b->qs), hi = vld1q_s8(b->qs + 16);
+    const int16x8_t h[4] = {vmovl_s8(vget_low_s8(lo)), vmovl_s8(vget_high_s8(lo)),
+                            vmovl_s8(vget_low_s8(hi)), vmovl_s8(vget_high_s8(hi))};
+    for (int i = 0; i < 4; i++) {
+        f[2 * i] = vcvtq_f32_s32(vmovl_s16(vget_low_s16(h[i])));
+        f[2 * i + 1] = vcvtq_f32_s32(vmovl_s16(vget_high_s16(h[i])));
+    }
 }
 
+// The Q8_0 cache block by block: a block's scale multiplies its dot product (keys) or joins the
+// attention weight (values) once, instead of every value.
+static void attention_head_q8_0(float *out, const float *q, const void *k_cache, const void *v_cache,
+                                int64_t n_kv, int64_t head_dim, int64_t kv_stride, float scale,
+                                float *scores) {
+    const int64_t blocks = head_dim / 32, row_blocks = kv_stride / 32;
+    const el_block_q8_0 *keys = k_cache, *values = v_cache;
+    for (int64_t p = 0; p < n_kv; p++) {
+        const el_block_q8_0 *row = keys + p * row_blocks;
+        float32x4_t acc = vdupq_n_f32(0.0f);
+        for (int64_t b = 0; b < blocks; b++) {
+            float32x4_t f[8];
+            q8_0_floats(row + b, f);
+            const float *qb = q + 32 * b;
+            float32x4_t d0 = vmulq_f32(vld1q_f32(qb), f[0]), d1 = vmulq_f32(vld1q_f32(qb + 4), f[1]);
+            for (int i = 2; i < 8; i += 2) {
+                d0 = vfmaq_f32(d0, vld1q_f32(qb + 4 * i), f[i]);
+                d1 = vfmaq_f32(d1, vld1q_f32(qb + 4 * i + 4), f[i + 1]);
+            }
+            acc = vfmaq_n_f32(acc, vaddq_f32(d0, d1), el_f16_to_f32(row[b].d));
+        }
+        scores[p] = vaddvq_f32(acc) * scale;
+    }
+    el_neon_softmax(scores, n_kv);
+    for (int64_t b = 0; b < blocks; b++) {
+        float32x4_t o[8];
+        for (int i = 0; i < 8; i++) o[i] = vdupq_n_f32(0.0f);
+        for (int64_t p = 0; p < n_kv; p++) {
+            const el_block_q8_0 *block = values + p * row_blocks + b;
+            float32x4_t f[8];
+            q8_0_floats(block, f);
+            const float a = scores[p] * el_f16_to_f32(block->d);
+            for (int i = 0; i < 8; i++) o[i] = vfmaq_n_f32(o[i], f[i], a);
+        }
+        for (int i = 0; i < 8; i++) vst1q_f32(out + 32 * b + 4 * i, o[i]);
+    }
+}
+
+
 void el_neon_attention_head(float *out, const float *q, const void *k_cache, const void *v_cache,
-                            int kv_f16, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
+                            int kv_type, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
                             float scale, float *scores) {
+    if (kv_type == EL_KV_Q8_0) {
+        attention_head_q8_0(out, q, k_cache, v_cache, n_kv, head_dim, kv_stride, scale, scores);
+        return;
+    }
     for (int64_t p = 0; p < n_kv; p++) {
         const int64_t base = p * kv_stride;
         float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0;
         int64_t i = 0;
         for (; i + 8 <= head_dim; i += 8) {
-            a0 = vfmaq_f32(a0, vld1q_f32(q + i), load_kv(k_cache, kv_f16, base + i));
-            a1 = vfmaq_f32(a1, vld1q_f32(q + i + 4), load_kv(k_cache, kv_f16, base + i + 4));
+            a0 = vfmaq_f32(a0, vld1q_f32(q + i), load_kv(k_cache, kv_type, base + i));
+            a1 = vfmaq_f32(a1, vld1q_f32(q + i + 4), load_kv(k_cache, kv_type, base + i + 4));
         }
-        for (; i + 4 <= head_dim; i += 4) a0 = vfmaq_f32(a0, vld1q_f32(q + i), load_kv(k_cache, kv_f16, base + i));
+        for (; i + 4 <= head_dim; i += 4) a0 = vfmaq_f32(a0, vld1q_f32(q + i), load_kv(k_cache, kv_type, base + i));
         float s = vaddvq_f32(vaddq_f32(a0, a1));
-        for (; i < head_dim; i++) s += q[i] * kv_at(k_cache, kv_f16, base + i);
+        for (; i < head_dim; i++) s += q[i] * el_kv_at(k_cache, kv_type, base + i);
         scores[p] = s * scale;
     }
     el_neon_softmax(scores, n_kv);
@@ -148,10 +198,10 @@ void el_neon_attention_head(float *out, const float *q, const void *k_cache, con
         for (int64_t p = 0; p < n_kv; p++) {
             const float a = scores[p];
             const int64_t base = p * kv_stride + i;
-            o0 = vfmaq_n_f32(o0, load_kv(v_cache, kv_f16, base), a);
-            o1 = vfmaq_n_f32(o1, load_kv(v_cache, kv_f16, base + 4), a);
-            o2 = vfmaq_n_f32(o2, load_kv(v_cache, kv_f16, base + 8), a);
-            o3 = vfmaq_n_f32(o3, load_kv(v_cache, kv_f16, base + 12), a);
+            o0 = vfmaq_n_f32(o0, load_kv(v_cache, kv_type, base), a);
+            o1 = vfmaq_n_f32(o1, load_kv(v_cache, kv_type, base + 4), a);
+            o2 = vfmaq_n_f32(o2, load_kv(v_cache, kv_type, base + 8), a);
+            o3 = vfmaq_n_f32(o3, load_kv(v_cache, kv_type, base + 12), a);
         }
         vst1q_f32(out + i, o0);
         vst1q_f32(out + i + 4, o1);
@@ -160,18 +210,22 @@ void el_neon_attention_head(float *out, const float *q, const void *k_cache, con
     }
     for (; i + 4 <= head_dim; i += 4) {
         float32x4_t o = vdupq_n_f32(0.0f);
-        for (int64_t p = 0; p < n_kv; p++) o = vfmaq_n_f32(o, load_kv(v_cache, kv_f16, p * kv_stride + i), scores[p]);
+        for (int64_t p = 0; p < n_kv; p++) o = vfmaq_n_f32(o, load_kv(v_cache, kv_type, p * kv_stride + i), scores[p]);
         vst1q_f32(out + i, o);
     }
     for (; i < head_dim; i++) {
         float o = 0.0f;
-        for (int64_t p = 0; p < n_kv; p++) o += scores[p] * kv_at(v_cache, kv_f16, p * kv_stride + i);
+        for (int64_t p = 0; p < n_kv; p++) o += scores[p] * el_kv_at(v_cache, kv_type, p * kv_stride + i);
         out[i] = o;
     }
 }
 
-void el_neon_store_kv(void *dst, const float *src, int64_t n, int kv_f16) {
-    if (!kv_f16) {
+void el_neon_store_kv(void *dst, const float *src, int64_t n, int kv_type) {
+    if (kv_type == EL_KV_Q8_0) {
+        el_neon_quantize_row_q8_0(src, dst, n);
+        return;
+    }
+    if (kv_type == EL_KV_F32) {
         memcpy(dst, src, (size_t)n * sizeof(float));
         return;
     }

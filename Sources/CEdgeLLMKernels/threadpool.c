@@ -308,17 +308,16 @@ void el_pool_matmul(el_pool *pool, const el_matmul_task *tasks, int n_tasks) {
 
 static void attention_share(void *ctx, int worker, int n_workers) {
     const el_attention_task *t = ctx;
-    const size_t element = t->kv_f16 ? 2 : 4;
     float *scores = t->scores + (int64_t)worker * t->scores_stride;
     const int64_t items = t->ntok * t->n_heads;
     // Round-robin rather than chunks: in a prompt, later tokens see more positions, and dealing
     // (token, head) pairs in turn gives every worker a similar mix.
     for (int64_t i = worker; i < items; i += n_workers) {
         const int64_t tok = i / t->n_heads, h = i % t->n_heads;
-        const size_t kv_offset = (size_t)(h / t->group_size) * (size_t)t->head_dim * element;
+        const size_t kv_offset = el_kv_bytes(t->kv_type, (h / t->group_size) * t->head_dim);
         const int64_t q_offset = tok * t->q_stride + h * t->head_dim;
         el_attention_head(t->out + q_offset, t->q + q_offset, (const char *)t->k_cache + kv_offset,
-                          (const char *)t->v_cache + kv_offset, t->kv_f16, t->start + tok + 1,
+                          (const char *)t->v_cache + kv_offset, t->kv_type, t->start + tok + 1,
                           t->head_dim, t->kv_stride, t->scale, scores);
     }
 }

@@ -14,7 +14,7 @@ struct InfoCommand: ParsableCommand {
     @Option(help: "Context length to size the KV cache for.")
     var ctx: Int = 2048
 
-    @Option(help: "KV cache precision: f16 or f32.")
+    @Option(help: "KV cache precision: f16, f32, or q8_0 (half the memory of f16; head sizes that are multiples of 32).")
     var kv: KVCache.Precision = .f16
 
     @Flag(help: "List every tensor.")

@@ -6,7 +6,7 @@ struct RuntimeOptions: ParsableArguments {
     @Option(help: "Context length (KV cache positions).")
     var ctx: Int = 2048
 
-    @Option(help: "KV cache precision: f16 or f32.")
+    @Option(help: "KV cache precision: f16, f32, or q8_0 (half the memory of f16; head sizes that are multiples of 32).")
     var kv: KVCache.Precision = .f16
 
     // Every CPU by default: the output does not depend on the thread count, and on the target

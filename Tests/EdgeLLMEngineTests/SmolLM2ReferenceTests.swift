@@ -63,4 +63,32 @@ import Testing
         }
         #expect(exact >= 5, "\(exact) of \(greedy.prompts.count) prompts match for all 32 tokens")
     }
+
+    /// The smaller caches against the same reference: f16 and q8_0 keys and values move the
+    /// logits a little, and greedy decoding follows transformers' for 32 tokens on most prompts.
+    @Test(arguments: [KVCache.Precision.f16, .q8_0])
+    func smallerKVCachesStayCloseToTransformers(precision: KVCache.Precision) throws {
+        let path = try Self.f32Model.get()
+        let data = try Data(contentsOf: Fixtures.root.appendingPathComponent("smollm2/greedy.json"))
+        let greedy = try JSONDecoder().decode(Greedy.self, from: data)
+        let session = try Session(model: try LanguageModel(path: path), contextLength: 256, kvPrecision: precision)
+        var worst: Float = 0, agreeing = 0
+        for prompt in greedy.prompts {
+            session.rewind(to: 0)
+            let logits = Array(try session.feed(prompt.prompt_ids))
+            let refData = try Data(contentsOf: Fixtures.root.appendingPathComponent("smollm2/\(prompt.step0_logits.file)"))
+            let ref = refData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            worst = max(worst, Fixtures.relativeError([logits], [ref]))
+            session.rewind(to: 0)
+            let parameters = GenerationParameters(maxTokens: 32, temperature: 0, stopAtEndOfGeneration: false)
+            var iterator = try TokenIterator(session: session, prompt: prompt.prompt_ids, parameters: parameters,
+                                             extraProcessors: [SuppressTokensProcessor([2])])
+            var tokens: [Int32] = []
+            while let t = iterator.next() { tokens.append(t) }
+            if tokens == prompt.generated_ids { agreeing += 1 }
+        }
+        print("kv \(precision): worst step-0 relative error \(worst), \(agreeing) of \(greedy.prompts.count) continuations equal")
+        #expect(worst < (precision == .q8_0 ? 2e-2 : 5e-3))
+        #expect(agreeing >= greedy.prompts.count - 2)
+    }
 }

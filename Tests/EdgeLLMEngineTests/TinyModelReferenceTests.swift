@@ -42,6 +42,15 @@ import Testing
         #expect(Fixtures.relativeError([batched], [reference.logits.last!]) < 1e-4)
     }
 
+    @Test func q8CacheRefusesHeadsItCannotBlock() throws {
+        let path = try Fixtures.convert(Fixtures.model("tiny-llama"), ConversionOptions(weights: .f32))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let model = try LanguageModel(path: path)  // head size 8: not a whole Q8_0 block
+        #expect(throws: EngineError("a q8_0 KV cache needs a head size that is a multiple of 32; this model's is 8 (use --kv f16)")) {
+            try Session(model: model, contextLength: 64, kvPrecision: .q8_0)
+        }
+    }
+
     @Test func f16CacheStaysClose() throws {
         let reference = try Fixtures.reference("tiny-llama")
         let path = try Fixtures.convert(Fixtures.model("tiny-llama"), ConversionOptions(weights: .f32))

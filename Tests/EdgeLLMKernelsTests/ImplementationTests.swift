@@ -313,25 +313,34 @@ func sameBits(_ a: [Float], _ b: [Float]) -> Bool {
         }
     }
 
-    @Test(arguments: [0, 1]) func attentionMatchesScalarWithinTolerance(f16: Int32) {
-        var rng = TestRandom(seed: 800 + UInt64(f16))
-        let elementSize = f16 == 1 ? 2 : 4
-        for (positions, headDim, stride) in [(1, 64, 192), (7, 64, 192), (33, 64, 64), (200, 128, 128), (9, 20, 40), (8, 8, 16)] {
+    @Test(arguments: [0, 1, 2]) func attentionMatchesScalarWithinTolerance(kvType: Int32) {
+        var rng = TestRandom(seed: 800 + UInt64(kvType))
+        var shapes = [(1, 64, 192), (7, 64, 192), (33, 64, 64), (200, 128, 128)]
+        if kvType != 2 { shapes += [(9, 20, 40), (8, 8, 16)] }  // q8_0 needs multiples of 32
+        for (positions, headDim, stride) in shapes {
+            let row = el_kv_bytes(kvType, Int64(stride))
             let q = (0..<headDim).map { _ in rng.normal() }
-            var k = [UInt8](repeating: 0, count: positions * stride * elementSize), v = k
+            var k = [UInt8](repeating: 0, count: positions * row), v = k
             var vmax: Float = 0
             for p in 0..<positions {
                 let kr = (0..<stride).map { _ in rng.normal() }, vr = (0..<stride).map { _ in rng.normal() }
                 vmax = max(vmax, vr.map(abs).max()!)
-                k.withUnsafeMutableBytes { el_store_kv($0.baseAddress! + p * stride * elementSize, kr, Int64(stride), f16) }
-                v.withUnsafeMutableBytes { el_store_kv($0.baseAddress! + p * stride * elementSize, vr, Int64(stride), f16) }
+                k.withUnsafeMutableBytes { el_store_kv($0.baseAddress! + p * row, kr, Int64(stride), kvType) }
+                v.withUnsafeMutableBytes { el_store_kv($0.baseAddress! + p * row, vr, Int64(stride), kvType) }
+                // Every implementation stores the same bytes.
+                for impl in simdImplementations {
+                    var mine = [UInt8](repeating: 0, count: row), scalar = mine
+                    el_store_kv_impl(EL_IMPL_SCALAR, &scalar, kr, Int64(stride), kvType)
+                    el_store_kv_impl(impl, &mine, kr, Int64(stride), kvType)
+                    #expect(mine == scalar, "\(el_impl_name(impl)) store, kv type \(kvType)")
+                }
             }
             let scale = 1 / Float(headDim).squareRoot()
             var a = [Float](repeating: 0, count: headDim), sa = [Float](repeating: 0, count: positions)
-            el_attention_head_impl(EL_IMPL_SCALAR, &a, q, k, v, f16, Int64(positions), Int64(headDim), Int64(stride), scale, &sa)
+            el_attention_head_impl(EL_IMPL_SCALAR, &a, q, k, v, kvType, Int64(positions), Int64(headDim), Int64(stride), scale, &sa)
             for impl in simdImplementations {
                 var b = [Float](repeating: 0, count: headDim), sb = [Float](repeating: 0, count: positions)
-                el_attention_head_impl(impl, &b, q, k, v, f16, Int64(positions), Int64(headDim), Int64(stride), scale, &sb)
+                el_attention_head_impl(impl, &b, q, k, v, kvType, Int64(positions), Int64(headDim), Int64(stride), scale, &sb)
                 // The output is a convex combination of values bounded by vmax.
                 for i in 0..<headDim {
                     #expect(abs(Double(a[i]) - Double(b[i])) <= floatTolerance * 4 * Double(vmax),

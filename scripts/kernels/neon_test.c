@@ -349,24 +349,32 @@ static void test_rope(el_impl impl, int64_t n_heads, int64_t head_dim, int64_t p
     free(f);
 }
 
-static void test_attention(el_impl impl, int kv_f16, int64_t n_kv, int64_t head_dim, int64_t stride) {
-    const size_t esize = kv_f16 ? 2 : 4;
+static void test_attention(el_impl impl, int kv_type, int64_t n_kv, int64_t head_dim, int64_t stride) {
+    const size_t row_bytes = el_kv_bytes(kv_type, stride);
     float *q = xmalloc((size_t)head_dim * 4), *row = xmalloc((size_t)stride * 4);
-    uint8_t *k = xmalloc((size_t)(n_kv * stride) * esize), *v = xmalloc((size_t)(n_kv * stride) * esize);
+    // Exactly the cache's bytes: a read past the last Q8_0 block would show under a checker.
+    uint8_t *k = xmalloc((size_t)n_kv * row_bytes), *v = xmalloc((size_t)n_kv * row_bytes);
+    uint8_t *stored = xmalloc(row_bytes);
     fill_normal(q, head_dim, 1.0f);
     float vmax = 0;
     for (int64_t p = 0; p < n_kv; p++) {
         fill_normal(row, stride, 1.0f);
-        el_store_kv_impl(EL_IMPL_SCALAR, k + (size_t)(p * stride) * esize, row, stride, kv_f16);
+        el_store_kv_impl(EL_IMPL_SCALAR, k + (size_t)p * row_bytes, row, stride, kv_type);
+        el_store_kv_impl(impl, stored, row, stride, kv_type);
+        if (memcmp(stored, k + (size_t)p * row_bytes, row_bytes) != 0) {
+            char what[96];
+            snprintf(what, sizeof what, "%s store_kv type %d stride %lld", el_impl_name(impl), kv_type, (long long)stride);
+            check(0, what);
+        }
         fill_normal(row, stride, 1.0f);
         for (int64_t i = 0; i < stride; i++) vmax = fmaxf(vmax, fabsf(row[i]));
-        el_store_kv_impl(EL_IMPL_SCALAR, v + (size_t)(p * stride) * esize, row, stride, kv_f16);
+        el_store_kv_impl(EL_IMPL_SCALAR, v + (size_t)p * row_bytes, row, stride, kv_type);
     }
     float *a = xmalloc((size_t)head_dim * 4), *b = xmalloc((size_t)head_dim * 4);
     float *sa = xmalloc((size_t)n_kv * 4), *sb = xmalloc((size_t)n_kv * 4);
     const float scale = 1.0f / sqrtf((float)head_dim);
-    el_attention_head_impl(EL_IMPL_SCALAR, a, q, k, v, kv_f16, n_kv, head_dim, stride, scale, sa);
-    el_attention_head_impl(impl, b, q, k, v, kv_f16, n_kv, head_dim, stride, scale, sb);
+    el_attention_head_impl(EL_IMPL_SCALAR, a, q, k, v, kv_type, n_kv, head_dim, stride, scale, sa);
+    el_attention_head_impl(impl, b, q, k, v, kv_type, n_kv, head_dim, stride, scale, sb);
     // Scores come from dot products of ~head_dim terms of size ~1; the output is a convex
     // combination of values bounded by vmax.
     int ok = close_elems(sa, sb, n_kv, 1e-4, 1e-7);
@@ -374,9 +382,11 @@ static void test_attention(el_impl impl, int kv_f16, int64_t n_kv, int64_t head_
         if (fabs((double)a[i] - b[i]) > TOL_REDUCE * vmax * 4) ok = 0;
     }
     char what[128];
-    snprintf(what, sizeof what, "%s attention %s n_kv %lld head_dim %lld", el_impl_name(impl), kv_f16 ? "f16" : "f32",
+    static const char *const kv_names[] = {"f32", "f16", "q8_0"};
+    snprintf(what, sizeof what, "%s attention %s n_kv %lld head_dim %lld", el_impl_name(impl), kv_names[kv_type],
              (long long)n_kv, (long long)head_dim);
     check(ok, what);
+    free(stored);
     free(q);
     free(row);
     free(k);
@@ -458,11 +468,12 @@ int main(void) {
 
         static const int64_t kvs[] = {1, 2, 7, 8, 9, 33, 200};
         for (size_t i = 0; i < sizeof kvs / sizeof kvs[0]; i++) {
-            for (int f16 = 0; f16 <= 1; f16++) {
-                test_attention(impl, f16, kvs[i], 64, 192);
-                test_attention(impl, f16, kvs[i], 128, 128);
-                test_attention(impl, f16, kvs[i], 20, 40);
-                test_attention(impl, f16, kvs[i], 8, 16);
+            for (int type = EL_KV_F32; type <= EL_KV_Q8_0; type++) {
+                test_attention(impl, type, kvs[i], 64, 192);
+                test_attention(impl, type, kvs[i], 128, 128);
+                if (type == EL_KV_Q8_0) continue; // blocks of 32: no smaller heads
+                test_attention(impl, type, kvs[i], 20, 40);
+                test_attention(impl, type, kvs[i], 8, 16);
             }
         }
     }

@@ -110,15 +110,23 @@ void el_rope(float *x, int64_t n_heads, int64_t head_dim, int64_t pos, const flo
 
 // ---- attention ---------------------------------------------------------------------------------
 
+// How the KV cache stores its values. Q8_0 rows are blocks of 32 (el_block_q8_0): head_dim,
+// kv_stride and a head's offset into a row must then be multiples of 32.
+typedef enum { EL_KV_F32 = 0, EL_KV_F16 = 1, EL_KV_Q8_0 = 2 } el_kv_type;
+
+// Bytes of `n` cached values (n a multiple of 32 for Q8_0): a row's size, or the byte offset of
+// element n within a row.
+size_t el_kv_bytes(int kv_type, int64_t n);
+
 // One query head over `n_kv` cached positions of one KV head. The cache rows are `kv_stride`
-// elements apart (f16 when kv_f16, else f32). `scores` is scratch of n_kv floats.
+// elements apart, stored as `kv_type` (an el_kv_type). `scores` is scratch of n_kv floats.
 // out[head_dim] = softmax(q.K^T * scale) V
 void el_attention_head(float *out, const float *q, const void *k_cache, const void *v_cache,
-                       int kv_f16, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
+                       int kv_type, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
                        float scale, float *scores);
 
-// Store a row of floats into the KV cache as f16 or f32.
-void el_store_kv(void *dst, const float *src, int64_t n, int kv_f16);
+// Store a row of `n` floats into the KV cache as `kv_type` (Q8_0: n a multiple of 32).
+void el_store_kv(void *dst, const float *src, int64_t n, int kv_type);
 
 // ---- implementations ---------------------------------------------------------------------------
 //
@@ -153,9 +161,9 @@ int el_softmax_impl(el_impl impl, float *x, int64_t n);
 int el_rope_impl(el_impl impl, float *x, int64_t n_heads, int64_t head_dim, int64_t pos,
                  const float *inv_freq);
 int el_attention_head_impl(el_impl impl, float *out, const float *q, const void *k_cache,
-                           const void *v_cache, int kv_f16, int64_t n_kv, int64_t head_dim,
+                           const void *v_cache, int kv_type, int64_t n_kv, int64_t head_dim,
                            int64_t kv_stride, float scale, float *scores);
-int el_store_kv_impl(el_impl impl, void *dst, const float *src, int64_t n, int kv_f16);
+int el_store_kv_impl(el_impl impl, void *dst, const float *src, int64_t n, int kv_type);
 
 #ifdef __cplusplus
 }

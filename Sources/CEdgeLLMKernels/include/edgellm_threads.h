@@ -112,7 +112,7 @@ typedef struct {
     const float *q;          // [ntok][q_stride]
     const void *k_cache;     // this layer's keys, kv_stride elements per position
     const void *v_cache;
-    int kv_f16;
+    int kv_type;
     int64_t ntok, start;
     int64_t n_heads, group_size, head_dim, q_stride, kv_stride;
     float scale;

@@ -35,7 +35,7 @@ public final class Session: @unchecked Sendable {
         } catch {
             throw EngineError(error.description)
         }
-        cache = KVCache(config: model.config, capacity: contextLength, precision: kvPrecision)
+        cache = try KVCache(config: model.config, capacity: contextLength, precision: kvPrecision)
         // Weights are read in place from the map: touch every page now rather than fault them in
         // during the first tokens (a fault per 4 KiB page, a read from the SD card when the page
         // cache has dropped it, at steps nobody can predict).

@@ -87,7 +87,7 @@ public final class Transformer: @unchecked Sendable {
             // Causal: token t sees positions 0 ... start + t, all in the cache now.
             s.attention.pointee = el_attention_task(
                 out: s.att, q: s.q, k_cache: cache.keys(layer: l), v_cache: cache.values(layer: l),
-                kv_f16: cache.isF16, ntok: Int64(n), start: Int64(start), n_heads: Int64(c.headCount),
+                kv_type: cache.kernelType, ntok: Int64(n), start: Int64(start), n_heads: Int64(c.headCount),
                 group_size: Int64(c.headCount / c.kvHeadCount), head_dim: Int64(hd), q_stride: Int64(qDim),
                 kv_stride: Int64(kvDim), scale: 1 / Float(hd).squareRoot(), scores: s.scores,
                 scores_stride: Int64(s.context))
