@@ -197,7 +197,12 @@ def restore_embedding(base_dir: Path, model_dir: Path) -> None:
               str(model_dir / "embedding.safetensors"), metadata={"format": "pt"})
 
 
-def load_exported(model_dir: Path, dtype=torch.float32, q4_0_head: bool = True):
+def is_export(model_dir: Path) -> bool:
+    config = json.loads((model_dir / "config.json").read_text())
+    return config.get("quantization_config", {}).get("quant_method") == "bitnet"
+
+
+def load_exported(model_dir: Path, dtype=torch.float32, q4_0_head: bool = True, attention: str = "eager"):
     """An exported folder back as a fake-quant PyTorch model (unpacked ±s weights, TernaryLinear)."""
     from safetensors.numpy import load_file
     from transformers import AutoConfig, AutoModelForCausalLM
@@ -205,7 +210,7 @@ def load_exported(model_dir: Path, dtype=torch.float32, q4_0_head: bool = True):
     config = AutoConfig.from_pretrained(model_dir)
     if hasattr(config, "quantization_config"):
         del config.quantization_config
-    model = AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation="eager")
+    model = AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation=attention)
     tensors = {}
     for f in sorted(model_dir.glob("*.safetensors")):
         tensors.update(load_file(str(f)))
@@ -234,6 +239,18 @@ def load_exported(model_dir: Path, dtype=torch.float32, q4_0_head: bool = True):
     if q4_0_head and head is not None and type(head) is nn.Linear:
         head.__class__ = Q8_0InputLinear
     return model
+
+
+def make_latent(model: nn.Module) -> None:
+    """Exported ternary weights (values -s, 0, s) back into latent weights training can move:
+    divided by the tensor's fraction of non-zeros, their absmean is s again and they round to the
+    same codes, so training resumes from exactly the exported model."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, TernaryLinear) and module.exported:
+                nonzero = (module.weight != 0).float().mean().clamp(min=1e-6)
+                module.weight.div_(nonzero)
+                module.exported = False
 
 
 def main() -> int:

@@ -8,6 +8,9 @@ Exports a Hugging Face folder of packed ternary weights for `edgellm convert --w
 
     .venv/bin/python scripts/finetune/train_ternary_qat.py --base-model runs/merged --teacher runs/merged \\
         --dataset data/intents/train.jsonl --validation data/intents/val.jsonl --output runs/ternary
+
+--base-model may also be an earlier export (a folder this script wrote): training then continues
+from exactly its ternary weights.
 """
 
 from __future__ import annotations
@@ -38,8 +41,14 @@ def main() -> int:
 
     from transformers import AutoModelForCausalLM
 
-    model = AutoModelForCausalLM.from_pretrained(args.base_model, dtype=torch.float32)
-    n = ternary.ternarize(model)
+    if ternary.is_export(args.base_model):
+        # Continue training an earlier export (e.g. the shipped model's folder).
+        model = ternary.load_exported(args.base_model, attention="sdpa")
+        ternary.make_latent(model)
+        n = sum(isinstance(m, ternary.TernaryLinear) for m in model.modules())
+    else:
+        model = AutoModelForCausalLM.from_pretrained(args.base_model, dtype=torch.float32)
+        n = ternary.ternarize(model)
     ternary.freeze_embedding_as_q4_0(model)
     print(f"{n} ternary linears, embedding frozen as Q4_0", file=sys.stderr)
 
@@ -50,12 +59,12 @@ def main() -> int:
                                                        else torch.float32).to(device).eval()
         teacher.requires_grad_(False)
 
-    def loss_fn(m, ids, mask, target):
-        logits, gold = training.target_logits(m, ids, mask, target)
+    def loss_fn(m, batch):
+        logits, gold = training.target_logits(m, batch)
         loss = F.cross_entropy(logits, gold)
         if teacher is not None:
             with torch.no_grad():
-                teacher_logits, _ = training.target_logits(teacher, ids, mask, target)
+                teacher_logits, _ = training.target_logits(teacher, batch)
             t = args.temperature
             kl = F.kl_div(F.log_softmax(logits / t, -1), F.log_softmax(teacher_logits / t, -1),
                           log_target=True, reduction="batchmean") * t * t

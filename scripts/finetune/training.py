@@ -10,6 +10,7 @@ import os
 import random
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint-every", type=int, default=200, help="steps between checkpoints (resume with --resume)")
     parser.add_argument("--resume", action="store_true", help="continue from OUTPUT/checkpoint.pt")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: all)")
+    parser.add_argument("--shared-prefix", action="store_true",
+                        help="each batch from one home: its prompt prefix runs once and its keys and values "
+                             "serve the whole batch (several times fewer tokens a step; for CPUs)")
 
 
 def device_and_dtype() -> tuple[torch.device, torch.dtype | None]:
@@ -51,19 +55,37 @@ def causal_lm(model):
     return model.get_base_model() if hasattr(model, "get_base_model") else model
 
 
-class Batches:
-    """Random batches of whole examples, right-padded; targets marked for the loss."""
+@dataclass
+class Batch:
+    """Right-padded rows; target[b, t] is the token position t must predict (-100: nothing to learn).
+    With `prefix`, every row continues that one token sequence, which is not repeated in `ids`."""
 
-    def __init__(self, data: TokenizedSet, batch_size: int, seed: int, pad_id: int):
-        self.data, self.batch_size, self.pad_id = data, batch_size, pad_id
+    ids: torch.Tensor
+    mask: torch.Tensor
+    target: torch.Tensor
+    prefix: torch.Tensor | None = None
+
+    def to(self, device) -> "Batch":
+        return Batch(*(t.to(device, non_blocking=True) if t is not None else None
+                       for t in (self.ids, self.mask, self.target, self.prefix)))
+
+
+class Batches:
+    """Random batches of whole examples; with `shared_prefix`, all of a batch's examples come from
+    one home (chosen in proportion to its examples) and its prefix is returned once."""
+
+    def __init__(self, data: TokenizedSet, batch_size: int, seed: int, pad_id: int, shared_prefix: bool = False):
+        self.data, self.batch_size, self.pad_id, self.shared_prefix = data, batch_size, pad_id, shared_prefix
         self.rng = random.Random(seed)
         self.order: list[int] = []
 
-    def sequences(self, indices):
+    def sequences(self, indices, shared_prefix: bool = False) -> Batch:
         d = self.data
+        prefix = d.prefixes[d.home[indices[0]]] if shared_prefix else None
+        assert prefix is None or all(d.home[i] == d.home[indices[0]] for i in indices)
         seqs, starts = [], []
         for i in indices:
-            prompt = np.concatenate([d.prefixes[d.home[i]], d.prompts[i]])
+            prompt = d.prompts[i] if shared_prefix else np.concatenate([d.prefixes[d.home[i]], d.prompts[i]])
             seqs.append(np.concatenate([prompt, d.targets[i]]))
             starts.append(len(prompt))
         width = max(len(s) for s in seqs)
@@ -75,13 +97,21 @@ class Batches:
             ids[b, :len(s)] = torch.from_numpy(s.astype(np.int64))
             mask[b, :len(s)] = 1
             target[b, start - 1:len(s) - 1] = torch.from_numpy(s[start:].astype(np.int64))
-        return ids, mask, target
+        return Batch(ids, mask, target, None if prefix is None else torch.from_numpy(prefix.astype(np.int64)))
 
-    def next(self):
+    def next(self) -> Batch:
         if len(self.order) < self.batch_size:
             more = list(range(len(self.data)))
             self.rng.shuffle(more)
             self.order += more
+        if self.shared_prefix:
+            # The first example in the shuffled order picks the home; the batch is the next examples
+            # of that home in the order (fewer when the home has fewer left).
+            home = self.data.home[self.order[0]]
+            indices = [i for i in self.order if self.data.home[i] == home][:self.batch_size]
+            taken = set(indices)
+            self.order = [i for i in self.order if i not in taken]
+            return self.sequences(indices, shared_prefix=True)
         indices, self.order = self.order[:self.batch_size], self.order[self.batch_size:]
         return self.sequences(indices)
 
@@ -93,12 +123,25 @@ class Batches:
         self.order = state["order"]
 
 
-def target_logits(model, ids, mask, target):
-    """Logits at the positions that predict a target token only: the head over 49k tokens is costly."""
+def target_logits(model, batch: Batch):
+    """Logits at the positions that predict a target token only: the head over 49k tokens is costly.
+    A shared prefix runs once; its keys and values, repeated for each row, carry its gradient back."""
     lm = causal_lm(model)
-    hidden = lm.model(input_ids=ids, attention_mask=mask).last_hidden_state
-    where = target != -100
-    return lm.lm_head(hidden[where]).float(), target[where]
+    if batch.prefix is None:
+        hidden = lm.model(input_ids=batch.ids, attention_mask=batch.mask).last_hidden_state
+    else:
+        rows, width, p = batch.ids.shape[0], batch.ids.shape[1], batch.prefix.shape[0]
+        from transformers import DynamicCache
+
+        cache = DynamicCache(config=lm.config)
+        lm.model(input_ids=batch.prefix[None], cache=cache, use_cache=True)
+        cache.batch_repeat_interleave(rows)
+        mask = torch.cat([torch.ones(rows, p, dtype=batch.mask.dtype, device=batch.mask.device), batch.mask], 1)
+        positions = torch.arange(p, p + width, device=batch.ids.device)[None].expand(rows, -1)
+        hidden = lm.model(input_ids=batch.ids, attention_mask=mask, cache=cache,
+                          position_ids=positions, use_cache=True).last_hidden_state
+    where = batch.target != -100
+    return lm.lm_head(hidden[where]).float(), batch.target[where]
 
 
 @torch.no_grad()
@@ -112,15 +155,15 @@ def evaluate(model, data: TokenizedSet, device, dtype, batch_size: int, limit: i
     loss_sum = 0.0
     for start in range(0, n, batch_size):
         idx = list(range(start, min(n, start + batch_size)))
-        ids, mask, target = (t.to(device) for t in batches.sequences(idx))
+        batch = batches.sequences(idx).to(device)
         with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
-            logits, gold = target_logits(model, ids, mask, target)
+            logits, gold = target_logits(model, batch)
         loss_sum += F.cross_entropy(logits, gold, reduction="sum").item()
         hit = (logits.argmax(-1) == gold)
         tokens += gold.numel()
         correct += hit.sum().item()
         # Split the flat hits back into lines: each row's targets are contiguous.
-        per_row = (target != -100).sum(1).tolist()
+        per_row = (batch.target != -100).sum(1).tolist()
         for row_hits in torch.split(hit, per_row):
             lines += 1
             exact += bool(row_hits.all())
@@ -143,7 +186,7 @@ def log(out: Path, record: dict) -> None:
 
 
 def train(model, args, loss_fn, save_fn, extra_state=None) -> dict:
-    """Runs the loop. `loss_fn(model, ids, mask, target) -> loss`; `save_fn(model, out_dir)` writes
+    """Runs the loop. `loss_fn(model, batch) -> loss`; `save_fn(model, out_dir)` writes
     the result. Returns the last validation metrics."""
     random.seed(args.seed)
     torch.manual_seed(args.seed)
@@ -157,7 +200,7 @@ def train(model, args, loss_fn, save_fn, extra_state=None) -> dict:
     data = load_dataset(args.dataset, args.base_model)
     validation = load_dataset(args.validation, args.base_model) if args.validation else None
     pad_id = 0
-    batches = Batches(data, args.batch_size, args.seed, pad_id)
+    batches = Batches(data, args.batch_size, args.seed, pad_id, args.shared_prefix)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay, betas=(0.9, 0.95))
 
@@ -188,9 +231,9 @@ def train(model, args, loss_fn, save_fn, extra_state=None) -> dict:
         lr = learning_rate(args.lr, step, args.warmup, progress)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        ids, mask, target = (t.to(device, non_blocking=True) for t in batches.next())
+        batch = batches.next().to(device)
         with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
-            loss = loss_fn(model, ids, mask, target)
+            loss = loss_fn(model, batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -216,6 +259,6 @@ def train(model, args, loss_fn, save_fn, extra_state=None) -> dict:
     return metrics
 
 
-def cross_entropy(model, ids, mask, target):
-    logits, gold = target_logits(model, ids, mask, target)
+def cross_entropy(model, batch: Batch):
+    logits, gold = target_logits(model, batch)
     return F.cross_entropy(logits, gold)

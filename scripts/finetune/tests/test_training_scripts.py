@@ -124,6 +124,70 @@ class TrainingScriptsTests(unittest.TestCase):
         for k in trained:
             self.assertTrue((trained[k] == rebuilt[k]).all(), k)
 
+    def test_a_shared_prefix_gives_the_logits_and_gradients_of_whole_sequences(self):
+        import training
+        from transformers import AutoModelForCausalLM
+
+        model = AutoModelForCausalLM.from_pretrained(self.base, dtype=torch.float32)
+        data = load_dataset(self.data, self.base)
+        batches = training.Batches(data, 4, 0, 0)
+        indices = [0, 5, 11, 17]  # instructions of different lengths: rows are padded
+        results = []
+        for shared in (False, True):
+            model.zero_grad()
+            batch = batches.sequences(indices, shared_prefix=shared)
+            self.assertEqual(batch.prefix is not None, shared)
+            logits, gold = training.target_logits(model, batch)
+            torch.nn.functional.cross_entropy(logits, gold).backward()
+            grad = model.model.layers[0].self_attn.q_proj.weight.grad.clone()
+            results.append((logits.detach(), gold, grad))
+        (whole, gold_whole, grad_whole), (shared, gold_shared, grad_shared) = results
+        self.assertTrue(torch.equal(gold_whole, gold_shared))
+        self.assertLess((whole - shared).abs().max().item(), 1e-4)
+        self.assertGreater(grad_whole.abs().max().item(), 0)
+        self.assertLess((grad_whole - grad_shared).abs().max().item(), 1e-5)
+
+    def test_shared_prefix_batches_take_one_home_each(self):
+        import numpy as np
+        import training
+
+        homes = np.array([0, 1, 0, 1, 0, 0])
+        # Each command names its home (9 or 8), so a row shows which home it came from.
+        data = TokenizedSet([np.array([1, 2]), np.array([3])], homes,
+                            [np.array([9 - h]) for h in homes], [np.array([2])] * 6)
+        batches = training.Batches(data, 3, 0, 0, shared_prefix=True)
+        prefixes = set()
+        for _ in range(8):
+            batch = batches.next()
+            home = 0 if batch.prefix.tolist() == [1, 2] else 1
+            self.assertEqual(batch.prefix.tolist(), [[1, 2], [3]][home])
+            self.assertLessEqual(batch.ids.shape[0], 3)
+            self.assertEqual(set(batch.ids[:, 0].tolist()), {9 - home})
+            prefixes.add(home)
+        self.assertEqual(prefixes, {0, 1})
+
+    def test_qat_continues_from_an_export_exactly(self):
+        first = self.root / "qat-first"
+        run("train_ternary_qat.py", *self.common(first), "--lr", "1e-2")
+        model = ternary.load_exported(first)
+        ternary.make_latent(model)
+        again = self.root / "qat-again"
+        ternary.export(model, first, again)
+        from safetensors.numpy import load_file
+
+        for shard in ("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"):
+            a, b = load_file(str(first / shard)), load_file(str(again / shard))
+            for k in a:
+                if k.endswith("weight_scale"):
+                    self.assertAlmostEqual(float(a[k][0]), float(b[k][0]), delta=1e-6 * abs(float(a[k][0])), msg=k)
+                else:
+                    self.assertTrue((a[k] == b[k]).all(), k)
+        # The script takes an export as its base and trains on with shared-prefix batches.
+        out = self.root / "qat-continued"
+        run("train_ternary_qat.py", "--base-model", str(first), "--dataset", str(self.data), "--output", str(out),
+            "--steps", "2", "--batch-size", "4", "--warmup", "1", "--shared-prefix", "--lr", "1e-2")
+        self.assertTrue((out / "model.safetensors.index.json").exists())
+
     def test_bad_datasets_fail_with_one_line(self):
         bad = self.root / "bad.jsonl"
         bad.write_text('{"instruction": "lamp on", "output": "HassTurnOn name Lamp"}\nnot json\n')
