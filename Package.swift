@@ -45,7 +45,7 @@ let package = Package(
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         // The home-automation agent: MQTT commands in, intents and service calls out, within budgets.
         .target(name: "EdgeLLMAgent", dependencies: [
-            "CMosquitto", "EdgeLLMIntents",
+            "CMosquitto", "EdgeLLMEngine", "EdgeLLMIntents",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -1,3 +1,4 @@
+import EdgeLLMEngine
 import EdgeLLMIntents
 import FoundationEssentials
 import Yams
@@ -105,6 +106,8 @@ public struct AgentConfig: Sendable, Equatable {
     public var area: String?
     public var model = "models/edgellm-home-135m.q8.tm2.bin"
     public var recognizer = RecognizerKind.model
+    /// The model's KV cache: q8_0 takes half of f16's memory (for heads that are multiples of 32).
+    public var kvCache = KVCache.Precision.f16
     public var keywordCostMilliseconds = 0.0
     public var home: HomeSource?
     public var budgetMilliseconds = 1500.0
@@ -122,6 +125,7 @@ public struct AgentConfig: Sendable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case broker, area, model, recognizer, home, discovery, warmup
         case topicPrefix = "topic_prefix", deviceID = "device_id", keywordCostMilliseconds = "keyword_cost_ms"
+        case kvCache = "kv_cache"
         case budgetMilliseconds = "budget_ms", queueCapacity = "queue_capacity"
         case maxPayloadBytes = "max_payload_bytes", telemetryIntervalSeconds = "telemetry_interval_s"
         case discoveryPrefix = "discovery_prefix", logLevel = "log_level"
@@ -300,6 +304,12 @@ extension AgentConfig: Decodable {
         area = try c.decodeIfPresent(String.self, forKey: .area)
         model = try c.decodeIfPresent(String.self, forKey: .model) ?? model
         recognizer = try c.decodeIfPresent(RecognizerKind.self, forKey: .recognizer) ?? recognizer
+        if let text = try c.decodeIfPresent(String.self, forKey: .kvCache) {
+            guard let precision = KVCache.Precision(rawValue: text) else {
+                throw AgentError("kv_cache must be f16, f32 or q8_0, not \(text)")
+            }
+            kvCache = precision
+        }
         keywordCostMilliseconds = try c.decodeIfPresent(Double.self, forKey: .keywordCostMilliseconds)
             ?? keywordCostMilliseconds
         home = try c.decodeIfPresent(HomeSource.self, forKey: .home)

@@ -87,7 +87,8 @@ struct AgentCommand: AsyncParsableCommand {
             }
             let start = Clock.now()
             let model = try LanguageModel(path: settings.model)
-            let recognizer = try IntentRecognizer(model: model, home: home, agentArea: settings.area)
+            let recognizer = try IntentRecognizer(model: model, home: home, agentArea: settings.area,
+                                                  options: .init(kvPrecision: settings.kvCache))
             logger.info("model recognizer ready in \(Int((Clock.now() - start) * 1000)) ms",
                         metadata: ["model": "\(settings.model)", "prompt_tokens": "\(recognizer.prefixLength)"])
             return recognizer

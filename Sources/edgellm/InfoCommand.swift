@@ -20,6 +20,8 @@ struct InfoCommand: ParsableCommand {
     @Flag(help: "List every tensor.")
     var tensors = false
 
+    static let bytesPerValue: [KVCache.Precision: String] = [.f32: "4", .f16: "2", .q8_0: "34/32"]
+
     func validate() throws {
         guard ctx > 0, ctx <= 1 << 20 else { throw ValidationError("--ctx must be in 1...1048576, not \(ctx)") }
     }
@@ -27,6 +29,7 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         let m = try LanguageModel(path: model)
         let c = m.config
+        if let problem = KVCache.unsupported(config: c, precision: kv) { throw EngineError(problem) }
         let mb = megabytes
         var lines = [
             "file: \(model) (\(mb(m.file.fileSize)), TM2 v\(m.file.version))",
@@ -48,7 +51,7 @@ struct InfoCommand: ParsableCommand {
             byType[type].map { "\($0.count) \(type) (\(mb($0.bytes)))" }
         }.joined(separator: ", "))
         let e = MemoryEstimate(file: m.file, config: c, contextLength: ctx, kvPrecision: kv)
-        lines.append("memory at ctx \(ctx): \(mb(e.totalBytes)) = weights \(mb(e.weightBytes)) + KV cache \(mb(e.kvCacheBytes)) (2 × \(c.layerCount) layers × \(ctx) × \(c.kvDim) kv dim × \(kv == .f16 ? 2 : 4) bytes) + buffers \(mb(e.bufferBytes))")
+        lines.append("memory at ctx \(ctx): \(mb(e.totalBytes)) = weights \(mb(e.weightBytes)) + KV cache \(mb(e.kvCacheBytes)) (2 × \(c.layerCount) layers × \(ctx) × \(c.kvDim) kv dim × \(Self.bytesPerValue[kv]!) bytes) + buffers \(mb(e.bufferBytes))")
         if tensors {
             for t in m.file.tensors {
                 lines.append("  \(t.name) \(t.type) \(t.shape) \(t.size) bytes")

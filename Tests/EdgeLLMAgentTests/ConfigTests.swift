@@ -1,4 +1,5 @@
 @testable import EdgeLLMAgent
+import EdgeLLMEngine
 import EdgeLLMIntents
 import Foundation
 import Testing
@@ -42,6 +43,7 @@ import Testing
             device_id: hall
             area: hall
             model: m.bin
+            kv_cache: q8_0
             recognizer: keyword
             keyword_cost_ms: 20
             home:
@@ -63,6 +65,7 @@ import Testing
         #expect(config.broker.sessionExpirySeconds == 60)
         #expect(config.broker.reconnectMinSeconds == 0.5)
         #expect(config.recognizer == .keyword && config.keywordCostMilliseconds == 20)
+        #expect(config.kvCache == .q8_0)
         #expect(config.home == .inline(Home(areas: [.init(id: "hall", name: "Hall")],
                                             entities: [.init(entityID: "light.hall", name: "Hall light", area: "hall")])))
         #expect(!config.warmup)
@@ -86,6 +89,7 @@ import Testing
         ("device_id: a/b", "device_id must be non-empty"),
         ("budget_ms: 0", "budget_ms must be positive"),
         ("queue_capacity: 0", "queue_capacity must be at least 1"),
+        ("kv_cache: q4", "kv_cache must be f16, f32 or q8_0, not q4"),
         ("- a list", "expected a mapping"),
         ("a: [", "not valid YAML"),
     ])

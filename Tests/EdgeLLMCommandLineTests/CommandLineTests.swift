@@ -178,6 +178,13 @@ import Testing
         #expect(!r.stderr.isEmpty)
     }
 
+    /// The tiny model's heads hold 8 values: not a whole Q8_0 block.
+    @Test(arguments: [["run"], ["info"], ["bench", "--runs", "1", "-n", "2"]])
+    func q8CacheOnHeadsItCannotBlock(command: [String]) throws {
+        let r = try Self.run([command[0], try Self.tinyModel.get()] + command.dropFirst() + ["--kv", "q8_0"])
+        expectOneLineError(r, containing: "a q8_0 KV cache needs a head size that is a multiple of 32")
+    }
+
     @Test func promptLongerThanContext() throws {
         let r = try Self.run([try Self.tinyModel.get(), "--ctx", "4", "-i", "a long prompt that does not fit in four positions"])
         expectOneLineError(r, containing: "context full")

@@ -198,6 +198,8 @@ def restore_embedding(base_dir: Path, model_dir: Path) -> None:
 
 
 def is_export(model_dir: Path) -> bool:
+    if not (model_dir / "config.json").is_file():
+        return False
     config = json.loads((model_dir / "config.json").read_text())
     return config.get("quantization_config", {}).get("quant_method") == "bitnet"
 
