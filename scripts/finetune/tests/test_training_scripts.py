@@ -188,6 +188,27 @@ class TrainingScriptsTests(unittest.TestCase):
             "--steps", "2", "--batch-size", "4", "--warmup", "1", "--shared-prefix", "--lr", "1e-2")
         self.assertTrue((out / "model.safetensors.index.json").exists())
 
+    def test_torch_cross_check_reads_our_form_and_the_engine_predictions(self):
+        home = json.loads((REPO / "Tests/Fixtures/intents/home.json").read_text())
+        folder = self.root / "cross-check"
+        folder.mkdir(exist_ok=True)
+        (folder / "homes.jsonl").write_text(json.dumps({"id": "h", "split": "test", "home": home}) + "\n")
+        lines = [("turn on the lounge lights", "HassTurnOn area Lounge; domain light"), ("what's up", "none")]
+        (folder / "test.jsonl").write_text("".join(
+            json.dumps({"text": t, "output": o, "home_id": "h"}) + "\n" for t, o in lines))
+        report = json.loads(run("eval_torch.py", "--model", str(self.base), "--dataset", str(folder / "test.jsonl")))
+        self.assertEqual(report["n"], 2)
+        self.assertEqual(report["kind"], "float32")
+        self.assertIn(report["line_exact"], (0, 0.5, 1))  # a random model: whatever it says, counted per line
+        # Predictions of other examples are refused rather than compared.
+        other = folder / "other.pred.jsonl"
+        other.write_text(json.dumps({"text": "something else", "output": "none"}) + "\n")
+        result = subprocess.run([sys.executable, str(SCRIPTS / "eval_torch.py"), "--model", str(self.base),
+                                 "--dataset", str(folder / "test.jsonl"), "--engine", str(other)],
+                                capture_output=True, text=True)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("not of the same examples", result.stderr)
+
     def test_bad_datasets_fail_with_one_line(self):
         bad = self.root / "bad.jsonl"
         bad.write_text('{"instruction": "lamp on", "output": "HassTurnOn name Lamp"}\nnot json\n')
