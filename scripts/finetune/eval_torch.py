@@ -7,7 +7,7 @@ A QAT export (a folder train_ternary_qat.py wrote) runs as its fake-quant model,
 the engine's ternary kernels implement; any other folder runs as it is (float32).
 
     .venv/bin/python scripts/finetune/eval_torch.py --model runs/gpu-1/ternary \\
-        --dataset .run/data/intents/test.jsonl --limit 100 \\
+        --dataset .run/data/intents/test.eval.jsonl --limit 100 \\
         --engine runs/eval/qat.test.free.pred.jsonl   # edgellm eval --unconstrained --predictions
 """
 
@@ -30,7 +30,8 @@ from dataset import END_OF_TURN, ExampleEncoder
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, required=True, help="Hugging Face folder, or a QAT export")
-    parser.add_argument("--dataset", type=Path, required=True, help="our JSONL form, homes.jsonl beside it")
+    parser.add_argument("--dataset", type=Path, required=True,
+                        help="our JSONL form (homes.jsonl beside it) or edgellm eval's (*.eval.jsonl: homes inline)")
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--engine", type=Path, help="edgellm eval --unconstrained --predictions file, same order")
     parser.add_argument("--max-tokens", type=int, default=48, help="the recognizer's output budget")
@@ -38,7 +39,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    for path in (args.model / "config.json", args.dataset, args.dataset.parent / "homes.jsonl"):
+    for path in (args.model / "config.json", args.dataset):
         if not path.exists():
             print(f"error: no such file: {path}", file=sys.stderr)
             return 1
@@ -46,8 +47,13 @@ def main() -> int:
     from dataset_io import read_homes, read_jsonl
     from transformers import AutoModelForCausalLM
 
+    homes_file = args.dataset.parent / "homes.jsonl"
     records = []
-    for r in read_jsonl(args.dataset, read_homes(args.dataset.parent / "homes.jsonl")):
+    for r in read_jsonl(args.dataset, read_homes(homes_file) if homes_file.exists() else {}):
+        if r.home is None:
+            print(f"error: {args.dataset}: example {r.text!r} has no home (homes.jsonl beside it, or local_home)",
+                  file=sys.stderr)
+            return 1
         records.append(r)
         if len(records) == args.limit:
             break
