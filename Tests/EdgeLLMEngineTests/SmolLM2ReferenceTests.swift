@@ -28,6 +28,23 @@ import Testing
         return try Fixtures.convert(Fixtures.smolLM2GGUF, ConversionOptions(weights: .f32))
     }
 
+    /// transformers' logits after the prompt.
+    static func referenceLogits(_ prompt: Greedy.Prompt) throws -> [Float] {
+        let data = try Data(contentsOf: Fixtures.root.appendingPathComponent("smollm2/\(prompt.step0_logits.file)"))
+        return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+
+    /// 32 greedy tokens with EOS suppressed, as the reference ran them, from a rewound session.
+    static func greedyTokens(_ session: Session, _ prompt: Greedy.Prompt) throws -> [Int32] {
+        session.rewind(to: 0)
+        let parameters = GenerationParameters(maxTokens: 32, temperature: 0, stopAtEndOfGeneration: false)
+        var iterator = try TokenIterator(session: session, prompt: prompt.prompt_ids, parameters: parameters,
+                                         extraProcessors: [SuppressTokensProcessor([2])])
+        var tokens: [Int32] = []
+        while let t = iterator.next() { tokens.append(t) }
+        return tokens
+    }
+
     @Test func greedyContinuationsMatchTransformers() throws {
         let path = try Self.f32Model.get()
         let data = try Data(contentsOf: Fixtures.root.appendingPathComponent("smollm2/greedy.json"))
@@ -41,17 +58,9 @@ import Testing
             session.rewind(to: 0)
             // The first step's full logits, against transformers'.
             let logits = Array(try session.feed(prompt.prompt_ids))
-            let refData = try Data(contentsOf: Fixtures.root.appendingPathComponent("smollm2/\(prompt.step0_logits.file)"))
-            let ref = refData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-            #expect(Fixtures.relativeError([logits], [ref]) < 1e-4, "\(prompt.name) step 0 logits")
+            #expect(Fixtures.relativeError([logits], [try Self.referenceLogits(prompt)]) < 1e-4, "\(prompt.name) step 0 logits")
 
-            // 32 greedy tokens with EOS suppressed, as the reference ran them.
-            session.rewind(to: 0)
-            let parameters = GenerationParameters(maxTokens: 32, temperature: 0, stopAtEndOfGeneration: false)
-            var iterator = try TokenIterator(session: session, prompt: prompt.prompt_ids, parameters: parameters,
-                                             extraProcessors: [SuppressTokensProcessor([2])])
-            var tokens: [Int32] = []
-            while let t = iterator.next() { tokens.append(t) }
+            let tokens = try Self.greedyTokens(session, prompt)
             #expect(tokens.count == 32)
             if tokens == prompt.generated_ids {
                 exact += 1
@@ -76,16 +85,8 @@ import Testing
         for prompt in greedy.prompts {
             session.rewind(to: 0)
             let logits = Array(try session.feed(prompt.prompt_ids))
-            let refData = try Data(contentsOf: Fixtures.root.appendingPathComponent("smollm2/\(prompt.step0_logits.file)"))
-            let ref = refData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-            worst = max(worst, Fixtures.relativeError([logits], [ref]))
-            session.rewind(to: 0)
-            let parameters = GenerationParameters(maxTokens: 32, temperature: 0, stopAtEndOfGeneration: false)
-            var iterator = try TokenIterator(session: session, prompt: prompt.prompt_ids, parameters: parameters,
-                                             extraProcessors: [SuppressTokensProcessor([2])])
-            var tokens: [Int32] = []
-            while let t = iterator.next() { tokens.append(t) }
-            if tokens == prompt.generated_ids { agreeing += 1 }
+            worst = max(worst, Fixtures.relativeError([logits], [try Self.referenceLogits(prompt)]))
+            if try Self.greedyTokens(session, prompt) == prompt.generated_ids { agreeing += 1 }
         }
         print("kv \(precision): worst step-0 relative error \(worst), \(agreeing) of \(greedy.prompts.count) continuations equal")
         #expect(worst < (precision == .q8_0 ? 2e-2 : 5e-3))
