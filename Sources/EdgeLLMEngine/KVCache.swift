@@ -10,12 +10,14 @@ public final class KVCache: @unchecked Sendable {
         case f16, f32
         case q8_0
 
-        var kernelType: el_kv_type {
-            switch self {
+        /// The kernels' `el_kv_type`, as the `int` their signatures take.
+        var kernelType: Int32 {
+            let type: el_kv_type = switch self {
             case .f32: EL_KV_F32
             case .f16: EL_KV_F16
             case .q8_0: EL_KV_Q8_0
             }
+            return Int32(type.rawValue)
         }
     }
 
@@ -35,7 +37,7 @@ public final class KVCache: @unchecked Sendable {
         self.precision = precision
         layerCount = config.layerCount
         kvDim = config.kvDim
-        rowBytes = el_kv_bytes(Int32(precision.kernelType.rawValue), Int64(config.kvDim))
+        rowBytes = el_kv_bytes(precision.kernelType, Int64(config.kvDim))
         layerBytes = capacity * rowBytes
         let total = 2 * layerCount * layerBytes
         storage = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1), alignment: 64)
@@ -52,10 +54,10 @@ public final class KVCache: @unchecked Sendable {
 
     /// 2 × n_layers × seq_len × kv_dim × bytes (q8_0: 34 bytes per 32 values).
     public static func byteCount(config: ModelConfig, capacity: Int, precision: Precision) -> Int {
-        2 * config.layerCount * capacity * el_kv_bytes(Int32(precision.kernelType.rawValue), Int64(config.kvDim))
+        2 * config.layerCount * capacity * el_kv_bytes(precision.kernelType, Int64(config.kvDim))
     }
 
-    var kernelType: Int32 { Int32(precision.kernelType.rawValue) }
+    var kernelType: Int32 { precision.kernelType }
 
     func keys(layer: Int) -> UnsafeMutableRawPointer { storage + (2 * layer) * layerBytes }
     func values(layer: Int) -> UnsafeMutableRawPointer { storage + (2 * layer + 1) * layerBytes }
