@@ -12,7 +12,6 @@ size_t el_kv_bytes(int kv_type, int64_t n) {
     }
 }
 
-
 void el_scalar_attention_head(float *out, const float *q, const void *k_cache, const void *v_cache,
                               int kv_type, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
                               float scale, float *scores) {

@@ -183,7 +183,6 @@ EL_AVX2 static void attention_head_q8_0(float *out, const float *q, const void *
     }
 }
 
-
 EL_AVX2 void el_avx2_attention_head(float *out, const float *q, const void *k_cache, const void *v_cache,
                                     int kv_type, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
                                     float scale, float *scores) {
@@ -191,15 +190,16 @@ EL_AVX2 void el_avx2_attention_head(float *out, const float *q, const void *k_ca
         attention_head_q8_0(out, q, k_cache, v_cache, n_kv, head_dim, kv_stride, scale, scores);
         return;
     }
+    const int f16 = kv_type == EL_KV_F16;
     for (int64_t p = 0; p < n_kv; p++) {
         const int64_t base = p * kv_stride;
         __m256 a0 = _mm256_setzero_ps(), a1 = a0;
         int64_t i = 0;
         for (; i + 16 <= head_dim; i += 16) {
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load_kv(k_cache, kv_type == EL_KV_F16, base + i), a0);
-            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), load_kv(k_cache, kv_type == EL_KV_F16, base + i + 8), a1);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load_kv(k_cache, f16, base + i), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), load_kv(k_cache, f16, base + i + 8), a1);
         }
-        for (; i + 8 <= head_dim; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load_kv(k_cache, kv_type == EL_KV_F16, base + i), a0);
+        for (; i + 8 <= head_dim; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load_kv(k_cache, f16, base + i), a0);
         float s = el_avx2_hsum_ps(_mm256_add_ps(a0, a1));
         for (; i < head_dim; i++) s += q[i] * el_kv_at(k_cache, kv_type, base + i);
         scores[p] = s * scale;
@@ -212,10 +212,10 @@ EL_AVX2 void el_avx2_attention_head(float *out, const float *q, const void *k_ca
         for (int64_t p = 0; p < n_kv; p++) {
             const __m256 a = _mm256_set1_ps(scores[p]);
             const int64_t base = p * kv_stride + i;
-            o0 = _mm256_fmadd_ps(a, load_kv(v_cache, kv_type == EL_KV_F16, base), o0);
-            o1 = _mm256_fmadd_ps(a, load_kv(v_cache, kv_type == EL_KV_F16, base + 8), o1);
-            o2 = _mm256_fmadd_ps(a, load_kv(v_cache, kv_type == EL_KV_F16, base + 16), o2);
-            o3 = _mm256_fmadd_ps(a, load_kv(v_cache, kv_type == EL_KV_F16, base + 24), o3);
+            o0 = _mm256_fmadd_ps(a, load_kv(v_cache, f16, base), o0);
+            o1 = _mm256_fmadd_ps(a, load_kv(v_cache, f16, base + 8), o1);
+            o2 = _mm256_fmadd_ps(a, load_kv(v_cache, f16, base + 16), o2);
+            o3 = _mm256_fmadd_ps(a, load_kv(v_cache, f16, base + 24), o3);
         }
         _mm256_storeu_ps(out + i, o0);
         _mm256_storeu_ps(out + i + 8, o1);
@@ -225,7 +225,7 @@ EL_AVX2 void el_avx2_attention_head(float *out, const float *q, const void *k_ca
     for (; i + 8 <= head_dim; i += 8) {
         __m256 o = _mm256_setzero_ps();
         for (int64_t p = 0; p < n_kv; p++) {
-            o = _mm256_fmadd_ps(_mm256_set1_ps(scores[p]), load_kv(v_cache, kv_type == EL_KV_F16, p * kv_stride + i), o);
+            o = _mm256_fmadd_ps(_mm256_set1_ps(scores[p]), load_kv(v_cache, f16, p * kv_stride + i), o);
         }
         _mm256_storeu_ps(out + i, o);
     }

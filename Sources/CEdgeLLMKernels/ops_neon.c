@@ -150,7 +150,7 @@ static void attention_head_q8_0(float *out, const float *q, const void *k_cache,
                 d0 = vfmaq_f32(d0, vld1q_f32(qb + 4 * i), f[i]);
                 d1 = vfmaq_f32(d1, vld1q_f32(qb + 4 * i + 4), f[i + 1]);
             }
-            acc = vfmaq_n_f32(acc, vaddq_f32(d0, d1), el_f16_to_f32(row[b].d));
+            acc = vfmaq_n_f32(acc, vaddq_f32(d0, d1), el_neon_f16(row[b].d));
         }
         scores[p] = vaddvq_f32(acc) * scale;
     }
@@ -162,13 +162,12 @@ static void attention_head_q8_0(float *out, const float *q, const void *k_cache,
             const el_block_q8_0 *block = values + p * row_blocks + b;
             float32x4_t f[8];
             q8_0_floats(block, f);
-            const float a = scores[p] * el_f16_to_f32(block->d);
+            const float a = scores[p] * el_neon_f16(block->d);
             for (int i = 0; i < 8; i++) o[i] = vfmaq_n_f32(o[i], f[i], a);
         }
         for (int i = 0; i < 8; i++) vst1q_f32(out + 32 * b + 4 * i, o[i]);
     }
 }
-
 
 void el_neon_attention_head(float *out, const float *q, const void *k_cache, const void *v_cache,
                             int kv_type, int64_t n_kv, int64_t head_dim, int64_t kv_stride,
@@ -177,15 +176,16 @@ void el_neon_attention_head(float *out, const float *q, const void *k_cache, con
         attention_head_q8_0(out, q, k_cache, v_cache, n_kv, head_dim, kv_stride, scale, scores);
         return;
     }
+    const int f16 = kv_type == EL_KV_F16;
     for (int64_t p = 0; p < n_kv; p++) {
         const int64_t base = p * kv_stride;
         float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0;
         int64_t i = 0;
         for (; i + 8 <= head_dim; i += 8) {
-            a0 = vfmaq_f32(a0, vld1q_f32(q + i), load_kv(k_cache, kv_type == EL_KV_F16, base + i));
-            a1 = vfmaq_f32(a1, vld1q_f32(q + i + 4), load_kv(k_cache, kv_type == EL_KV_F16, base + i + 4));
+            a0 = vfmaq_f32(a0, vld1q_f32(q + i), load_kv(k_cache, f16, base + i));
+            a1 = vfmaq_f32(a1, vld1q_f32(q + i + 4), load_kv(k_cache, f16, base + i + 4));
         }
-        for (; i + 4 <= head_dim; i += 4) a0 = vfmaq_f32(a0, vld1q_f32(q + i), load_kv(k_cache, kv_type == EL_KV_F16, base + i));
+        for (; i + 4 <= head_dim; i += 4) a0 = vfmaq_f32(a0, vld1q_f32(q + i), load_kv(k_cache, f16, base + i));
         float s = vaddvq_f32(vaddq_f32(a0, a1));
         for (; i < head_dim; i++) s += q[i] * el_kv_at(k_cache, kv_type, base + i);
         scores[p] = s * scale;
@@ -198,10 +198,10 @@ void el_neon_attention_head(float *out, const float *q, const void *k_cache, con
         for (int64_t p = 0; p < n_kv; p++) {
             const float a = scores[p];
             const int64_t base = p * kv_stride + i;
-            o0 = vfmaq_n_f32(o0, load_kv(v_cache, kv_type == EL_KV_F16, base), a);
-            o1 = vfmaq_n_f32(o1, load_kv(v_cache, kv_type == EL_KV_F16, base + 4), a);
-            o2 = vfmaq_n_f32(o2, load_kv(v_cache, kv_type == EL_KV_F16, base + 8), a);
-            o3 = vfmaq_n_f32(o3, load_kv(v_cache, kv_type == EL_KV_F16, base + 12), a);
+            o0 = vfmaq_n_f32(o0, load_kv(v_cache, f16, base), a);
+            o1 = vfmaq_n_f32(o1, load_kv(v_cache, f16, base + 4), a);
+            o2 = vfmaq_n_f32(o2, load_kv(v_cache, f16, base + 8), a);
+            o3 = vfmaq_n_f32(o3, load_kv(v_cache, f16, base + 12), a);
         }
         vst1q_f32(out + i, o0);
         vst1q_f32(out + i + 4, o1);
@@ -210,7 +210,7 @@ void el_neon_attention_head(float *out, const float *q, const void *k_cache, con
     }
     for (; i + 4 <= head_dim; i += 4) {
         float32x4_t o = vdupq_n_f32(0.0f);
-        for (int64_t p = 0; p < n_kv; p++) o = vfmaq_n_f32(o, load_kv(v_cache, kv_type == EL_KV_F16, p * kv_stride + i), scores[p]);
+        for (int64_t p = 0; p < n_kv; p++) o = vfmaq_n_f32(o, load_kv(v_cache, f16, p * kv_stride + i), scores[p]);
         vst1q_f32(out + i, o);
     }
     for (; i < head_dim; i++) {

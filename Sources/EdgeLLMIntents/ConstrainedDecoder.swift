@@ -111,12 +111,12 @@ final class ConstrainedDecoder {
         var logits = try session.feed(request)
         let prefillEnd = Clock.now()
         outcome.prefillSeconds = prefillEnd - start
+        var greedy = GreedySampler()
         while outcome.generatedTokens < maxOutputTokens {
             if let deadline, Clock.now() > deadline {
                 outcome.timedOut = true
                 break
             }
-            var greedy = GreedySampler()
             let token = greedy.sample(logits)
             outcome.modelChoices += 1
             if tokenizer.isEndOfGeneration(token) { break }
