@@ -112,21 +112,26 @@ class ExampleEncoder:
         return TokenizedSet(prefixes, np.array(home, np.int64), prompts, targets)
 
 
-def load_dataset(path: Path, model_dir: Path) -> TokenizedSet:
-    """A .npz made by `tokenize`, or a JSONL file (with homes.jsonl beside it for our form)."""
+def read_records(path: Path) -> list:
+    """The dataset_io Records of a JSONL file in either form, with the homes of homes.jsonl beside it
+    (edgellm eval's form carries its homes inline)."""
     if not path.exists():
         raise SystemExit(f"error: no such dataset: {path}")
-    if path.suffix == ".npz":
-        return TokenizedSet.load(path)
     from dataset_io import read_homes, read_jsonl
 
     homes_file = path.parent / "homes.jsonl"
     homes = read_homes(homes_file) if homes_file.exists() else {}
     try:
-        records = list(read_jsonl(path, homes))
+        return list(read_jsonl(path, homes))
     except ValueError as e:
         raise SystemExit(f"error: {e}")
-    return ExampleEncoder(model_dir).tokenize(records)
+
+
+def load_dataset(path: Path, model_dir: Path) -> TokenizedSet:
+    """A .npz made by `tokenize`, or a JSONL file (with homes.jsonl beside it for our form)."""
+    if path.suffix == ".npz" and path.exists():
+        return TokenizedSet.load(path)
+    return ExampleEncoder(model_dir).tokenize(read_records(path))
 
 
 def main() -> int:

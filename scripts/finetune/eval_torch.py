@@ -19,12 +19,11 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
 
 import torch
 
 import ternary
-from dataset import END_OF_TURN, ExampleEncoder
+from dataset import END_OF_TURN, ExampleEncoder, read_records
 
 
 def main() -> int:
@@ -39,24 +38,13 @@ def main() -> int:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    for path in (args.model / "config.json", args.dataset):
-        if not path.exists():
-            print(f"error: no such file: {path}", file=sys.stderr)
-            return 1
+    if not (args.model / "config.json").exists():
+        print(f"error: no such file: {args.model / 'config.json'}", file=sys.stderr)
+        return 1
 
-    from dataset_io import read_homes, read_jsonl
     from transformers import AutoModelForCausalLM
 
-    homes_file = args.dataset.parent / "homes.jsonl"
-    records = []
-    for r in read_jsonl(args.dataset, read_homes(homes_file) if homes_file.exists() else {}):
-        if r.home is None:
-            print(f"error: {args.dataset}: example {r.text!r} has no home (homes.jsonl beside it, or local_home)",
-                  file=sys.stderr)
-            return 1
-        records.append(r)
-        if len(records) == args.limit:
-            break
+    records = read_records(args.dataset)[:args.limit]
     engine = None
     if args.engine:
         engine = [json.loads(line) for line in open(args.engine, encoding="utf-8") if line.strip()][:len(records)]

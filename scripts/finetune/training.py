@@ -100,24 +100,19 @@ class Batches:
         return Batch(ids, mask, target, None if prefix is None else torch.from_numpy(prefix.astype(np.int64)))
 
     def next(self) -> Batch:
-        if len(self.order) < self.batch_size:
+        # Shared-prefix batches draw from one pass at a time (refilled only when it is used up), so
+        # no example is in the order twice.
+        if len(self.order) < (1 if self.shared_prefix else self.batch_size):
             more = list(range(len(self.data)))
             self.rng.shuffle(more)
             self.order += more
         if self.shared_prefix:
             # The first example in the shuffled order picks the home; the batch is the next examples
             # of that home in the order (fewer when the home has fewer left).
-            # An example can be in the order twice (the end of one pass, the start of the next):
-            # a batch takes it once and leaves the other for later.
             home = self.data.home[self.order[0]]
-            indices = list(dict.fromkeys(i for i in self.order if self.data.home[i] == home))[:self.batch_size]
-            taken, rest = set(indices), []
-            for i in self.order:
-                if i in taken:
-                    taken.discard(i)
-                else:
-                    rest.append(i)
-            self.order = rest
+            indices = [i for i in self.order if self.data.home[i] == home][:self.batch_size]
+            taken = set(indices)
+            self.order = [i for i in self.order if i not in taken]
             return self.sequences(indices, shared_prefix=True)
         indices, self.order = self.order[:self.batch_size], self.order[self.batch_size:]
         return self.sequences(indices)
