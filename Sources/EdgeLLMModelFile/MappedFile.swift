@@ -48,8 +48,8 @@ public final class MappedFile: @unchecked Sendable {
     /// happens later in the per-token loop.
     public func prefault(lock: Bool, from offset: Int = 0) -> Bool {
         guard count > 0 else { return true }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = min(max(offset, 0), count) / page * page
+        let page = Self.pageSize
+        let start = pageStart(of: offset)
         guard start < count else { return true }
         let raw = UnsafeMutableRawPointer(mutating: base) + start
         _ = madvise(raw, count - start, MADV_WILLNEED)
@@ -63,13 +63,19 @@ public final class MappedFile: @unchecked Sendable {
         return lock ? mlock(raw, count - start) == 0 : true
     }
 
+    static var pageSize: Int { Int(sysconf(Int32(_SC_PAGESIZE))) }
+
+    /// The start of the page that holds byte `offset` (clamped to the map).
+    private func pageStart(of offset: Int) -> Int {
+        min(max(offset, 0), count) / Self.pageSize * Self.pageSize
+    }
+
     /// Lets the kernel drop the resident pages that lie wholly before `offset` (bytes already
     /// parsed and copied out, such as the metadata). The map stays valid: a later read of those
     /// bytes faults them back in from the file.
     public func release(before offset: Int) {
         guard count > 0 else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let end = min(max(offset, 0), count) / page * page
+        let end = pageStart(of: offset)
         guard end > 0 else { return }
         _ = madvise(UnsafeMutableRawPointer(mutating: base), end, MADV_DONTNEED)
     }
