@@ -528,7 +528,10 @@ def _home_examples(job):
     return _WORKER["sampler"].examples(rng, home, home_id, split, count, absent)
 
 
-def build_homes(seed, counts):
+def build_homes(seed, counts, invented_share=0.0):
+    """Homes of every split from one seed. A share of training homes get made-up names
+    (`homes.invent_names`), from their own random stream after everything else is drawn, so the
+    other homes and the validation and test splits are the same whatever the share."""
     rng = random.Random(f"{seed}:homes")
     excluded = H.load_excluded(EXCLUDED_PATH)
     pools = H.split_pools(rng, excluded)
@@ -542,7 +545,25 @@ def build_homes(seed, counts):
             if split == "train":
                 train_names |= H.home_names(home)
             home_id = f"{split}-{i:04d}"
-            homes.append((home_id, split, home, absent_names(rng, home, pools[part])))
+            absent = absent_names(rng, home, pools[part])
+            invent = random.Random(f"{seed}:invented:{home_id}")
+            if split == "train" and invent.random() < invented_share:
+                home = H.invent_names(home, invent, excluded | train_names, builder.style)
+                train_names |= H.home_names(home)
+            homes.append((home_id, split, home, absent))
+    # More training homes from a stream of their own, after the others: the validation and test
+    # homes stay as they are, and none of their names is used.
+    more = random.Random(f"{seed}:extra-homes")
+    heldout_names = set().union(*(H.home_names(h) for _, split, h, _ in homes if split != "train"))
+    for i in range(counts.get("extra_train", 0)):
+        builder = H.HomeBuilder(more, pools["train"], excluded, frozenset(heldout_names))
+        home = builder.build()
+        home_id = f"train-{counts['train'] + i:04d}"
+        absent = absent_names(more, home, pools["train"])
+        invent = random.Random(f"{seed}:invented:{home_id}")
+        if invent.random() < invented_share:
+            home = H.invent_names(home, invent, excluded | heldout_names, builder.style)
+        homes.append((home_id, "train", home, absent))
     return homes
 
 
@@ -558,12 +579,20 @@ def main(argv=None):
     ap.add_argument("--val-homes", type=int, default=40)
     ap.add_argument("--test-homes", type=int, default=40)
     ap.add_argument("--per-home", type=int, default=120)
+    ap.add_argument("--extra-train-homes", type=int, default=0, metavar="N",
+                    help="training homes built after the validation and test homes, which they leave unchanged")
+    ap.add_argument("--invented-names", type=float, default=0.0, metavar="SHARE",
+                    help="share of training homes whose names are made up (default: 0)")
     ap.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1))
     args = ap.parse_args(argv)
 
     _, templates = load_templates()
     heldout = choose_heldout(random.Random(f"{args.seed}:heldout"), templates)
-    homes = build_homes(args.seed, {"train": args.train_homes, "val": args.val_homes, "test": args.test_homes})
+    if not 0 <= args.invented_names <= 1:
+        ap.error("--invented-names must be between 0 and 1")
+    homes = build_homes(args.seed, {"train": args.train_homes, "val": args.val_homes, "test": args.test_homes,
+                                   "extra_train": args.extra_train_homes},
+                        args.invented_names)
     jobs = [(args.seed, hid, split, home, args.per_home, absent) for hid, split, home, absent in homes]
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(heldout,)) as pool:

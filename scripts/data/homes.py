@@ -108,11 +108,10 @@ class HomeBuilder:
         home = {"areas": areas, "entities": entities}
         # People name things "Garage fan" or "garage fan" as often as "Garage Fan": the model must
         # copy the home's spelling, whatever its style.
-        style = rng.random()
-        if style < 0.3:
-            restyle(home, sentence_case)
-        elif style < 0.4:
-            restyle(home, lower_case)
+        roll = rng.random()
+        self.style = sentence_case if roll < 0.3 else lower_case if roll < 0.4 else None
+        if self.style:
+            restyle(home, self.style)
         return home
 
     def _entity(self, d, areas):
@@ -151,6 +150,71 @@ class HomeBuilder:
         if device_class:
             entity["device_class"] = device_class
         return entity
+
+
+# Syllables of made-up words: names no list holds, so a model trained on them must copy a name from
+# the home's listing rather than recall one it has seen.
+ONSETS = ["b", "br", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "st", "t", "v", "z", "ch", "sh", "tr"]
+VOWELS = ["a", "e", "i", "o", "u", "a", "e", "o", "ai", "ou"]
+CODAS = ["", "", "", "n", "r", "l", "s", "m"]
+AREA_WORDS = ["Room", "Hall", "Wing", "Den", "Loft", "Nook"]
+
+
+def made_up_word(rng):
+    syllables = 2 if rng.random() < 0.75 else 3
+    word = "".join(rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS) for _ in range(syllables))
+    return word.capitalize()
+
+
+def invent_names(home, rng, excluded, style=None):
+    """The home with made-up names in place of its areas', floors' and many devices' names, kept
+    consistent: a device named after its area ("Kitchen Lamp") follows the area ("Brovane Lamp"),
+    and the device word stays, so the name still says what the device is."""
+    used = set(home_names(home))
+
+    def fresh():
+        while True:
+            w = made_up_word(rng)
+            if w.casefold() not in used and w.casefold() not in excluded:
+                used.add(w.casefold())
+                return w
+
+    renamed = {}
+    for a in home["areas"]:
+        if rng.random() < 0.3:
+            continue
+        old = a["name"]
+        a["name"] = fresh() + (" " + rng.choice(AREA_WORDS) if rng.random() < 0.4 else "")
+        renamed[old] = a["name"]
+        old_id, a["id"] = a["id"], slug(a["name"])
+        for e in home["entities"]:
+            if e.get("area") == old_id:
+                e["area"] = a["id"]
+    floors = {f: fresh() + " Floor" for f in sorted({a["floor"] for a in home["areas"] if a.get("floor")})}
+    for a in home["areas"]:
+        if a.get("floor"):
+            a["floor"] = floors[a["floor"]]
+    ids = set()
+    for e in home["entities"]:
+        name = e["name"]
+        area_name = next((n for n in renamed if name.startswith(n + " ")), None)
+        if area_name:
+            name = renamed[area_name] + name[len(area_name):]
+        elif rng.random() < 0.6:
+            words = name.split(" ")
+            name = " ".join([fresh()] + words[1:]) if len(words) > 1 else fresh()
+        e["name"] = name
+        if e.get("aliases") and rng.random() < 0.5:
+            e["aliases"] = [fresh()]
+        domain = e["entity_id"].split(".", 1)[0]
+        base = f"{domain}.{slug(name)}"
+        e["entity_id"], n = base, 2
+        while e["entity_id"] in ids:
+            e["entity_id"], n = f"{base}_{n}", n + 1
+        ids.add(e["entity_id"])
+    if style:
+        restyle(home, style)
+    return home
 
 
 def sentence_case(name):

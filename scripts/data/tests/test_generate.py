@@ -38,13 +38,16 @@ class GeneratedData(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.dirs = {}
-        for name, seed in (("a", 1), ("b", 1), ("c", 2)):
+        more = ["--invented-names", "0.5", "--extra-train-homes", "6"]
+        for name, seed, extra in (("a", 1, []), ("b", 1, []), ("c", 2, []), ("d", 1, more)):
             out = os.path.join(cls.tmp.name, name)
             with contextlib.redirect_stderr(io.StringIO()):  # the run's summary
-                generate.main(["--seed", str(seed), "--out", out] + SMALL)
+                generate.main(["--seed", str(seed), "--out", out] + SMALL + extra)
             cls.dirs[name] = out
         out = cls.dirs["a"]
         cls.homes = {o["id"]: o for o in read(os.path.join(out, "homes.jsonl"))}
+        # "d": made-up names in about half the training homes, and six more of them.
+        cls.more_homes = {o["id"]: o for o in read(os.path.join(cls.dirs["d"], "homes.jsonl"))}
         cls.lines = {s: read(os.path.join(out, f"{s}.jsonl")) for s in ("train", "val", "test")}
 
     @classmethod
@@ -59,7 +62,7 @@ class GeneratedData(unittest.TestCase):
                                      os.path.join(self.dirs["c"], "train.jsonl"), shallow=False))
 
     def test_homes_are_valid_for_the_swift_side(self):
-        for h in self.homes.values():
+        for h in list(self.homes.values()) + list(self.more_homes.values()):
             home = h["home"]
             keys = {a["id"] for a in home["areas"]} | {a["name"] for a in home["areas"]}
             texts = [a["name"] for a in home["areas"]] + sorted({a["floor"] for a in home["areas"] if a.get("floor")})
@@ -72,13 +75,44 @@ class GeneratedData(unittest.TestCase):
             self.assertEqual(len({t.casefold() for t in texts}), len(texts), "names unique in a home")
 
     def test_splits_have_disjoint_homes_and_names(self):
-        by_split = collections.defaultdict(set)
-        for h in self.homes.values():
-            by_split[h["split"]] |= H.home_names(h["home"])
-        self.assertFalse(by_split["train"] & by_split["val"])
-        self.assertFalse(by_split["train"] & by_split["test"])
+        for homes in (self.homes, self.more_homes):
+            by_split = collections.defaultdict(set)
+            for h in homes.values():
+                by_split[h["split"]] |= H.home_names(h["home"])
+            self.assertFalse(by_split["train"] & by_split["val"])
+            self.assertFalse(by_split["train"] & by_split["test"])
         for split, lines in self.lines.items():
             self.assertTrue(all(self.homes[x["home_id"]]["split"] == split for x in lines), split)
+
+    def test_made_up_names_and_extra_homes_leave_validation_and_test_as_they_are(self):
+        for f in ("val.jsonl", "test.jsonl", "val.eval.jsonl", "test.eval.jsonl"):
+            self.assertTrue(filecmp.cmp(os.path.join(self.dirs["a"], f), os.path.join(self.dirs["d"], f),
+                                        shallow=False), f)
+        train = [h for h in self.more_homes.values() if h["split"] == "train"]
+        self.assertEqual(len(train), 24 + 6)
+        pool_names = {w.casefold() for words in H._pools_of().values() for w in words}
+        invented = 0
+        for h in train[:24]:
+            before = self.homes[h["id"]]["home"]
+            if h["home"] == before:
+                continue
+            invented += 1
+            # Renamed areas carry made-up words, and devices named after an area follow it.
+            new_areas = {a["name"] for a in h["home"]["areas"]} - {a["name"] for a in before["areas"]}
+            self.assertTrue(new_areas, h["id"])
+            for name in new_areas:
+                self.assertNotIn(name.split(" ")[0].casefold(), pool_names, name)
+            for old, new in zip(before["entities"], h["home"]["entities"]):
+                if " " in old["name"]:  # the device word stays: the name still says what it is
+                    self.assertEqual(old["name"].split(" ")[-1].casefold(), new["name"].split(" ")[-1].casefold())
+                area = next((a for a in before["areas"] if a["id"] == old["area"]), None)
+                kept = {a["name"] for a in h["home"]["areas"]}
+                if area and area["name"] not in kept and old["name"].startswith(area["name"] + " "):
+                    new_area = next(a for a in h["home"]["areas"] if a["id"] == new["area"])
+                    self.assertTrue(new["name"].startswith(new_area["name"] + " "), (old, new))
+        self.assertTrue(0 < invented < 24, invented)
+        per_home = collections.Counter(x["home_id"] for x in read(os.path.join(self.dirs["d"], "train.jsonl")))
+        self.assertEqual(per_home, {h["id"]: 60 for h in train})
 
     def test_heldout_templates_only_in_val_and_test(self):
         train = {x["template"] for x in self.lines["train"]}
