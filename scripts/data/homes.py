@@ -181,9 +181,10 @@ def invent_names(home, rng, excluded, style=None):
 
     renamed = {}
     for a in home["areas"]:
+        old = a["name"]
+        renamed[old] = old
         if rng.random() < 0.3:
             continue
-        old = a["name"]
         a["name"] = fresh() + (" " + rng.choice(AREA_WORDS) if rng.random() < 0.4 else "")
         renamed[old] = a["name"]
         old_id, a["id"] = a["id"], slug(a["name"])
