@@ -528,7 +528,7 @@ def _home_examples(job):
     return _WORKER["sampler"].examples(rng, home, home_id, split, count, absent)
 
 
-def build_homes(seed, counts, invented_share=0.0):
+def build_homes(seed, counts, invented_share=0.0, large_share=0.0):
     """Homes of every split from one seed. A share of training homes get made-up names
     (`homes.invent_names`), from their own random stream after everything else is drawn, so the
     other homes and the validation and test splits are the same whatever the share."""
@@ -556,9 +556,10 @@ def build_homes(seed, counts, invented_share=0.0):
     more = random.Random(f"{seed}:extra-homes")
     heldout_names = set().union(*(H.home_names(h) for _, split, h, _ in homes if split != "train"))
     for i in range(counts.get("extra_train", 0)):
-        builder = H.HomeBuilder(more, pools["train"], excluded, frozenset(heldout_names))
-        home = builder.build()
         home_id = f"train-{counts['train'] + i:04d}"
+        large = random.Random(f"{seed}:large:{home_id}").random() < large_share
+        builder = H.HomeBuilder(more, pools["train"], excluded, frozenset(heldout_names), scale=3 if large else 1)
+        home = builder.build()
         absent = absent_names(more, home, pools["train"])
         invent = random.Random(f"{seed}:invented:{home_id}")
         if invent.random() < invented_share:
@@ -581,6 +582,9 @@ def main(argv=None):
     ap.add_argument("--per-home", type=int, default=120)
     ap.add_argument("--extra-train-homes", type=int, default=0, metavar="N",
                     help="training homes built after the validation and test homes, which they leave unchanged")
+    ap.add_argument("--large-homes", type=float, default=0.0, metavar="SHARE",
+                    help="share of the extra training homes built large (6-12 areas, up to three times the "
+                         "devices, like Home Assistant's test home; default: 0)")
     ap.add_argument("--invented-names", type=float, default=0.0, metavar="SHARE",
                     help="share of training homes whose names are made up (default: 0)")
     ap.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1))
@@ -588,11 +592,12 @@ def main(argv=None):
 
     _, templates = load_templates()
     heldout = choose_heldout(random.Random(f"{args.seed}:heldout"), templates)
-    if not 0 <= args.invented_names <= 1:
-        ap.error("--invented-names must be between 0 and 1")
+    for option, share in (("--invented-names", args.invented_names), ("--large-homes", args.large_homes)):
+        if not 0 <= share <= 1:
+            ap.error(f"{option} must be between 0 and 1")
     homes = build_homes(args.seed, {"train": args.train_homes, "val": args.val_homes, "test": args.test_homes,
                                    "extra_train": args.extra_train_homes},
-                        args.invented_names)
+                        args.invented_names, args.large_homes)
     jobs = [(args.seed, hid, split, home, args.per_home, absent) for hid, split, home, absent in homes]
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(heldout,)) as pool:

@@ -59,8 +59,9 @@ def split_pools(rng, excluded):
 class HomeBuilder:
     """Builds one home from one part of the pools; `forbidden` names (casefolded) are never used."""
 
-    def __init__(self, rng, pools, excluded, forbidden=frozenset()):
+    def __init__(self, rng, pools, excluded, forbidden=frozenset(), scale=1):
         self.rng, self.pools, self.excluded, self.forbidden = rng, pools, excluded, forbidden
+        self.scale = scale  # >1: a large home, up to `scale` times the devices, 6-12 areas
         self.taken = set()
 
     def _free(self, name):
@@ -82,7 +83,8 @@ class HomeBuilder:
 
     def build(self):
         rng, pools = self.rng, self.pools
-        area_names = [self._pick(pools["areas"]) for _ in range(rng.randint(3, 9))]
+        area_count = rng.randint(3, 9) if self.scale == 1 else rng.randint(6, 12)
+        area_names = [self._pick(pools["areas"]) for _ in range(area_count)]
         area_names = [a for a in area_names if a]
         floors = []
         if rng.random() < 0.5:
@@ -95,7 +97,7 @@ class HomeBuilder:
             areas.append(area)
         entities = []
         for d, low, high in DOMAIN_COUNTS:
-            for _ in range(rng.randint(low, high) if d == "light" or rng.random() < 0.7 else 0):
+            for _ in range(rng.randint(low * self.scale, high * self.scale) if d == "light" or rng.random() < 0.7 else 0):
                 entity = self._entity(d, areas)
                 if entity:
                     entities.append(entity)

@@ -38,7 +38,7 @@ class GeneratedData(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.dirs = {}
-        more = ["--invented-names", "0.5", "--extra-train-homes", "6"]
+        more = ["--invented-names", "0.5", "--extra-train-homes", "6", "--large-homes", "0.5"]
         for name, seed, extra in (("a", 1, []), ("b", 1, []), ("c", 2, []), ("d", 1, more)):
             out = os.path.join(cls.tmp.name, name)
             with contextlib.redirect_stderr(io.StringIO()):  # the run's summary
@@ -46,7 +46,7 @@ class GeneratedData(unittest.TestCase):
             cls.dirs[name] = out
         out = cls.dirs["a"]
         cls.homes = {o["id"]: o for o in read(os.path.join(out, "homes.jsonl"))}
-        # "d": made-up names in about half the training homes, and six more of them.
+        # "d": made-up names in about half the training homes, and six more of them, half large.
         cls.more_homes = {o["id"]: o for o in read(os.path.join(cls.dirs["d"], "homes.jsonl"))}
         cls.lines = {s: read(os.path.join(out, f"{s}.jsonl")) for s in ("train", "val", "test")}
 
@@ -110,6 +110,13 @@ class GeneratedData(unittest.TestCase):
                     new_area = next(a for a in h["home"]["areas"] if a["id"] == new["area"])
                     self.assertTrue(new["name"].startswith(new_area["name"] + " "), (old, new))
         self.assertTrue(0 < invented < 24, invented)
+        # Large homes: more areas and devices than the builder gives a home otherwise.
+        def size(h):
+            return len(h["home"]["areas"]), len(h["home"]["entities"])
+
+        regular = max(size(h)[1] for h in train[:24])
+        self.assertTrue(any(size(h)[0] >= 6 and size(h)[1] > regular for h in train[24:]),
+                        [size(h) for h in train[24:]])
         per_home = collections.Counter(x["home_id"] for x in read(os.path.join(self.dirs["d"], "train.jsonl")))
         self.assertEqual(per_home, {h["id"]: 60 for h in train})
 
