@@ -155,7 +155,13 @@ public final class HuggingFaceModel: SourceModel, Sendable {
         let configPath = joinPath(directory, "tokenizer_config.json")
         let configJSON = isRegularFile(configPath) ? try readSmallFile(configPath) : nil
         do {
-            return try TokenizerConfig(tokenizerJSON: tokenizerJSON, tokenizerConfigJSON: configJSON)
+            var config = try TokenizerConfig(tokenizerJSON: tokenizerJSON, tokenizerConfigJSON: configJSON)
+            // transformers 4.47+ saves the template beside tokenizer_config.json, not in it.
+            let templatePath = joinPath(directory, "chat_template.jinja")
+            if config.chatTemplate == nil, isRegularFile(templatePath) {
+                config.chatTemplate = String(decoding: try readSmallFile(templatePath), as: UTF8.self)
+            }
+            return config
         } catch let e as ImportError {
             throw e
         } catch {

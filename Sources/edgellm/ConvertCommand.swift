@@ -15,8 +15,10 @@ struct ConvertCommand: ParsableCommand {
     @Option(name: .short, help: "The output .tm2.bin file.")
     var output: String
 
-    @Option(help: "Type of the transformer blocks' linear layers: ternary, q8_0, q4_0, f16 or f32.")
-    var weights: TensorType = .ternary
+    // Optional, with the default in the help text: ArgumentParser would print a CaseIterable
+    // enum's default as its raw value, the number the file stores ("default: 4").
+    @Option(help: "Type of the transformer blocks' linear layers: ternary, q8_0, q4_0, f16 or f32 (default: ternary).")
+    var weights: TensorType?
 
     @Option(help: "Type of the token embedding (default: as the head).")
     var embed: TensorType?
@@ -42,7 +44,7 @@ struct ConvertCommand: ParsableCommand {
         if let lora {
             source = try LoRAMergedModel(base: source, adapter: LoRAAdapter(directory: lora))
         }
-        let options = ConversionOptions(weights: weights, embedding: embed, head: head, ternaryScale: ternaryScale,
+        let options = ConversionOptions(weights: weights ?? .ternary, embedding: embed, head: head, ternaryScale: ternaryScale,
                                         intentPrompt: intentPrompt?.rawValue)
         let bar = ProgressBar(enabled: StandardStreams.stderrIsTerminal)
         try Converter.convert(source, to: output, options: options) { done, total, name in

@@ -131,6 +131,12 @@ import Testing
         #expect(r.stdout.contains("USAGE"))
     }
 
+    @Test func convertHelpNamesItsDefaultWeightType() throws {
+        let r = try Self.run(["convert", "--help"])
+        #expect(r.stdout.contains("default: ternary"))
+        #expect(!r.stdout.contains("default: 4"))
+    }
+
     // MARK: Bad input: one line, non-zero exit, never a crash
 
     @Test func wrongMagic() throws {

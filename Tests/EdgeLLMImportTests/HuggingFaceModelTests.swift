@@ -112,6 +112,25 @@ import EdgeLLMModelFile
         return path
     }
 
+    @Test func chatTemplateFromItsOwnFile() throws {
+        // transformers 4.47+ writes chat_template.jinja instead of a tokenizer_config.json key.
+        let dir = try TemporaryDirectory()
+        let path = try folder(editing: { _ in }, in: dir)
+        let configURL = URL(fileURLWithPath: path + "/tokenizer_config.json")
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
+        let inConfig = json.removeValue(forKey: "chat_template") as? String
+        try JSONSerialization.data(withJSONObject: json).write(to: configURL)
+        #expect(try HuggingFaceModel(directory: path).tokenizer.chatTemplate == nil)
+        let template = "{% for message in messages %}<|im_start|>{{ message['content'] }}{% endfor %}"
+        try Data(template.utf8).write(to: URL(fileURLWithPath: path + "/chat_template.jinja"))
+        #expect(try HuggingFaceModel(directory: path).tokenizer.chatTemplate == template)
+        // Where tokenizer_config.json has one, it stays the one used.
+        #expect(inConfig != nil)
+        json["chat_template"] = inConfig
+        try JSONSerialization.data(withJSONObject: json).write(to: configURL)
+        #expect(try HuggingFaceModel(directory: path).tokenizer.chatTemplate == inConfig)
+    }
+
     @Test func unsupportedArchitecture() throws {
         let dir = try TemporaryDirectory()
         let path = try folder(editing: { $0["model_type"] = "mistral"; $0["architectures"] = ["MistralForCausalLM"] }, in: dir)
