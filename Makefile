@@ -85,7 +85,7 @@ train-setup: setup
 	.venv/bin/python -m pip install --quiet -r scripts/finetune/requirements-train.txt
 
 # The training scripts end to end on a tiny random model.
-test-train: train-setup
+test-train: train-setup build
 	.venv/bin/python -m unittest discover -s scripts/finetune/tests -v
 
 $(HF_BASE)/config.json: $(GGUF) | train-setup

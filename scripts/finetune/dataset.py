@@ -64,6 +64,9 @@ class ExampleEncoder:
     def __init__(self, model_dir: Path):
         from tokenizers import Tokenizer
 
+        if not (model_dir / "tokenizer.json").is_file():
+            raise SystemExit(f"error: no tokenizer.json in {model_dir}: tokenize the set with dataset.py "
+                             "--base-model FOLDER_WITH_TOKENIZER first and train on the .npz")
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.end_of_turn = self.tokenizer.token_to_id(END_OF_TURN)
         if self.end_of_turn is None:

@@ -4,9 +4,9 @@
 #   scripts/finetune/finish.sh RUN_DIR [BASE_HF_DIR]
 #
 # RUN_DIR holds lora/ (a PEFT adapter) and/or ternary/ (a QAT export, its embedding possibly left
-# behind). Writes RUN_DIR/fp.q8.tm2.bin (the LoRA-merged model, q8_0), RUN_DIR/fp-ptq.tm2.bin (the
+# behind), or gpu_continue.sh's lr-LR/ folders of trained layers. Writes RUN_DIR/fp.q8.tm2.bin (the LoRA-merged model, q8_0), RUN_DIR/fp-ptq.tm2.bin (the
 # same, ternarised after training: the post-training baseline) and RUN_DIR/qat.tm2.bin (the QAT
-# model: ternary blocks, Q4_0 embedding and head), each marked as fine-tuned on the plain prompt.
+# model: ternary blocks, Q4_0 embedding and head; RUN_DIR/qat-lr-LR.tm2.bin for each lr-LR/), each marked as fine-tuned on the plain prompt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUN=${1:?usage: finish.sh RUN_DIR [BASE_HF_DIR]}
@@ -26,4 +26,17 @@ if [ -d "$RUN/ternary" ]; then
         $PY scripts/finetune/ternary.py restore-embedding --base-model "$BASE" --model "$RUN/ternary"
     $BIN convert "$RUN/ternary" -o "$RUN/qat.tm2.bin" --weights ternary --head q4_0 --intent-prompt plain
 fi
+# gpu_continue.sh brings back only each run's packed layers (RUN/lr-LR/): the rest of the folder is
+# the starting model's (START, a .tm2.bin), its embedding and tokenizer the base model's.
+START=${START:-models/edgellm-home-135m.tm2.bin}
+for dir in "$RUN"/lr-*/; do
+    [ -f "$dir/model-00001-of-00002.safetensors" ] || continue
+    lr=$(basename "$dir")
+    folder="$dir/edgellm-home-135m"  # the name the converted file records
+    rm -rf "$folder"
+    $PY scripts/finetune/tm2.py "$START" "$folder"
+    cp "$dir"/model-0000*.safetensors "$folder/"
+    $PY scripts/finetune/ternary.py restore-embedding --base-model "$BASE" --model "$folder"
+    $BIN convert "$folder" -o "$RUN/qat-$lr.tm2.bin" --weights ternary --head q4_0 --intent-prompt plain
+done
 ls -la "$RUN"/*.tm2.bin

@@ -50,6 +50,22 @@ def int8_activations(x: torch.Tensor) -> torch.Tensor:
     return x + (q.to(x.dtype) - x).detach()
 
 
+def compile_quantizers() -> "callable":
+    """Replaces the fake-quant functions by torch.compile'd ones (each a fused kernel instead of
+    ~10 small ones, which is what an eager QAT step of a 135M model spends its time launching on a
+    GPU). Returns the function that puts the eager ones back."""
+    global int8_activations, ternary_weight
+    eager = int8_activations, ternary_weight
+    int8_activations = torch.compile(eager[0], dynamic=True)
+    ternary_weight = torch.compile(eager[1], dynamic=True)
+
+    def restore():
+        global int8_activations, ternary_weight
+        int8_activations, ternary_weight = eager
+
+    return restore
+
+
 class TernaryLinear(nn.Linear):
     """nn.Linear whose forward is the engine's ternary matmul (fake-quantized, STE gradients).
     `exported` marks weights that already are ternary (read back from an export): absmean of them
@@ -131,7 +147,25 @@ def pack(codes: np.ndarray) -> np.ndarray:
 
 
 def export(model: nn.Module, base_dir: Path, out: Path, layer_shards: int = 2) -> None:
-    """The QAT model as a Hugging Face folder of packed ternary weights.
+    """The QAT model as a Hugging Face folder of packed ternary weights (`write_export`), with the
+    base model's config.json and tokenizer."""
+    state = {}
+    for name, value in model.state_dict().items():
+        if name == "lm_head.weight" and model.config.tie_word_embeddings:
+            continue
+        value = value.detach().float().cpu()
+        if name.endswith(".weight") and name.split(".")[-2] in BLOCK_LINEARS:
+            codes, s = ternary_codes(value)
+            state[name] = pack(codes.numpy().astype(np.int8))
+            state[name[:-len("weight")] + "weight_scale"] = np.array([s.item()], np.float32)
+        else:
+            state[name] = value.numpy()
+    write_export(state, json.loads((base_dir / "config.json").read_text()), out, layer_shards)
+    copy_tokenizer(base_dir, out)
+
+
+def write_export(state: dict[str, np.ndarray], config: dict, out: Path, layer_shards: int = 2) -> None:
+    """Writes packed weights and the rest as an exported folder.
 
     Layers go into `layer_shards` files (small enough to travel back from a GPU machine); the frozen
     embedding into its own file, `embedding.safetensors`, which `restore_embedding` can rebuild
@@ -140,26 +174,18 @@ def export(model: nn.Module, base_dir: Path, out: Path, layer_shards: int = 2) -
     from safetensors.numpy import save_file
 
     out.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().float().cpu() for k, v in model.state_dict().items()}
-    n_layers = model.config.num_hidden_layers
+    n_layers = config["num_hidden_layers"]
     per_shard = -(-n_layers // layer_shards)
     shards: list[dict[str, np.ndarray]] = [dict() for _ in range(layer_shards)]
     embedding: dict[str, np.ndarray] = {}
     for name, value in state.items():
-        if name == "lm_head.weight" and model.config.tie_word_embeddings:
-            continue
         if ".layers." in name:
             shard = shards[int(name.split(".layers.")[1].split(".")[0]) // per_shard]
         elif "embed_tokens" in name:
             shard = embedding
         else:
             shard = shards[-1]
-        if name.endswith(".weight") and name.split(".")[-2] in BLOCK_LINEARS:
-            codes, s = ternary_codes(value)
-            shard[name] = pack(codes.numpy().astype(np.int8))
-            shard[name[:-len("weight")] + "weight_scale"] = np.array([s.item()], np.float32)
-        else:
-            shard[name] = value.numpy()
+        shard[name] = np.ascontiguousarray(value)
     files = {f"model-{i + 1:05d}-of-{layer_shards:05d}.safetensors": s for i, s in enumerate(shards)}
     files["embedding.safetensors"] = embedding
     index = {"metadata": {}, "weight_map": {}}
@@ -167,12 +193,10 @@ def export(model: nn.Module, base_dir: Path, out: Path, layer_shards: int = 2) -
         save_file(tensors, str(out / file), metadata={"format": "pt"})
         index["weight_map"].update({k: file for k in tensors})
     (out / "model.safetensors.index.json").write_text(json.dumps(index, indent=1, sort_keys=True))
-
-    config = json.loads((base_dir / "config.json").read_text())
+    config = dict(config)
     config["quantization_config"] = {"quant_method": "bitnet", "linear_class": "autobitlinear",
                                      "quantization_mode": "offline"}
     (out / "config.json").write_text(json.dumps(config, indent=2))
-    copy_tokenizer(base_dir, out)
 
 
 def copy_tokenizer(src: Path, dst: Path) -> None:

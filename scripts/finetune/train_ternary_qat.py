@@ -9,8 +9,8 @@ Exports a Hugging Face folder of packed ternary weights for `edgellm convert --w
     .venv/bin/python scripts/finetune/train_ternary_qat.py --base-model runs/merged --teacher runs/merged \\
         --dataset data/intents/train.jsonl --validation data/intents/val.jsonl --output runs/ternary
 
---base-model may also be an earlier export (a folder this script wrote): training then continues
-from exactly its ternary weights.
+--base-model may also be an earlier export (a folder this script wrote) or a ternary `.tm2.bin`
+(the shipped model): training then continues from exactly its ternary weights.
 """
 
 from __future__ import annotations
@@ -37,10 +37,22 @@ def main() -> int:
     parser.add_argument("--distill-weight", type=float, default=1.0, help="weight of KL(teacher || student)")
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--layer-shards", type=int, default=2, help="files the layers are written to")
+    parser.add_argument("--compile", choices=["auto", "on", "off"], default="auto",
+                        help="torch.compile the fake-quant functions (auto: on a CUDA GPU)")
     args = parser.parse_args()
 
     from transformers import AutoModelForCausalLM
 
+    if args.base_model.is_file() and args.base_model.name.endswith(".tm2.bin"):
+        import tm2
+
+        start = args.output / "start"
+        try:
+            tm2.to_export(args.base_model, start)
+        except tm2.TM2Error as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        args.base_model = start
     if ternary.is_export(args.base_model):
         # Continue training an earlier export (e.g. the shipped model's folder).
         model = ternary.load_exported(args.base_model, attention="sdpa")
@@ -74,7 +86,19 @@ def main() -> int:
     def save(m, out: Path):
         ternary.export(m, args.base_model, out, layer_shards=args.layer_shards)
 
-    training.train(model, args, loss_fn, save)
+    def warm_up(m, batch):
+        """Compiles the quantizers on a first batch; eager ones stay if compilation fails."""
+        restore = ternary.compile_quantizers()
+        try:
+            loss_fn(m, batch).backward()
+        except Exception as e:  # noqa: BLE001 - any compiler failure leaves eager training, which works
+            restore()
+            print(f"warning: torch.compile failed ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
+                  "training eagerly", file=sys.stderr)
+
+    device, _ = training.device_and_dtype()
+    use_compile = args.compile == "on" or (args.compile == "auto" and device.type == "cuda")
+    training.train(model, args, loss_fn, save, warm_up=warm_up if use_compile else None)
     return 0
 
 

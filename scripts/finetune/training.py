@@ -187,9 +187,10 @@ def log(out: Path, record: dict) -> None:
         f.write(line + "\n")
 
 
-def train(model, args, loss_fn, save_fn, extra_state=None) -> dict:
+def train(model, args, loss_fn, save_fn, warm_up=None) -> dict:
     """Runs the loop. `loss_fn(model, batch) -> loss`; `save_fn(model, out_dir)` writes
-    the result. Returns the last validation metrics."""
+    the result; `warm_up(model, batch)`, if given, runs once on the first batch before the clock
+    starts (compilation). Returns the last validation metrics."""
     random.seed(args.seed)
     torch.manual_seed(args.seed)
     if args.threads:
@@ -204,7 +205,8 @@ def train(model, args, loss_fn, save_fn, extra_state=None) -> dict:
     pad_id = 0
     batches = Batches(data, args.batch_size, args.seed, pad_id, args.shared_prefix)
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay, betas=(0.9, 0.95))
+    optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay, betas=(0.9, 0.95),
+                                  fused=device.type == "cuda")
 
     step, elapsed_before = 0, 0.0
     checkpoint = args.output / "checkpoint.pt"
@@ -223,6 +225,12 @@ def train(model, args, loss_fn, save_fn, extra_state=None) -> dict:
 
     print(f"training {sum(p.numel() for p in params) / 1e6:.2f}M parameters on {len(data)} examples, "
           f"device {device}, autocast {dtype}", file=sys.stderr)
+    if warm_up is not None:
+        t = time.time()
+        with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+            warm_up(model, batches.sequences(list(range(min(args.batch_size, len(data))))).to(device))
+        model.zero_grad(set_to_none=True)
+        print(f"warm-up {time.time() - t:.1f} s", file=sys.stderr)
     t0 = time.time()
     metrics = {}
     while step < args.steps:

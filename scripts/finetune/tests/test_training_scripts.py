@@ -32,6 +32,17 @@ def run(script: str, *args: str) -> str:
     return result.stdout
 
 
+def convert(source: Path, out: Path, *options: str) -> None:
+    """The engine's converter (make test-train builds it)."""
+    binary = REPO / ".build" / "release" / "edgellm"
+    if not binary.exists():
+        raise AssertionError(f"{binary} is missing: make build")
+    result = subprocess.run([str(binary), "convert", str(source), "-o", str(out), *options],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AssertionError(f"edgellm convert failed: {result.stderr[-2000:]}")
+
+
 def logits(model, ids):
     model.eval()
     with torch.no_grad():
@@ -187,6 +198,72 @@ class TrainingScriptsTests(unittest.TestCase):
         run("train_ternary_qat.py", "--base-model", str(first), "--dataset", str(self.data), "--output", str(out),
             "--steps", "2", "--batch-size", "4", "--warmup", "1", "--shared-prefix", "--lr", "1e-2")
         self.assertTrue((out / "model.safetensors.index.json").exists())
+
+    def test_a_tm2_file_reads_back_as_the_export_it_was_converted_from(self):
+        import numpy as np
+        import tm2
+        from safetensors.numpy import load_file
+
+        fixture = REPO / "Tests/Fixtures/models/tiny-llama-qat"
+        converted = self.root / "tiny-qat.tm2.bin"
+        convert(fixture, converted, "--weights", "ternary", "--head", "q4_0")
+        back = self.root / "tiny-qat-back"
+        tm2.to_export(converted, back)
+        want, got = {}, {}
+        for f in fixture.glob("*.safetensors"):
+            want.update(load_file(str(f)))
+        for f in back.glob("*.safetensors"):
+            got.update(load_file(str(f)))
+        self.assertEqual(set(want), set(got))
+        for k, v in want.items():
+            if "embed_tokens" in k:  # stored as Q4_0: its values are the fixture's through Q4_0
+                v = ternary.q4_0_round_trip(torch.from_numpy(v)).numpy()
+            self.assertEqual(got[k].dtype, v.dtype, k)
+            self.assertTrue(np.array_equal(got[k], v), k)
+        # Training takes the .tm2.bin itself; with no steps it exports the same codes and scales.
+        data = TokenizedSet([np.array([1, 5, 9])], np.zeros(4, np.int64),
+                            [np.array([20 + i, 7]) for i in range(4)], [np.array([30 + i, 2]) for i in range(4)])
+        data.save(self.root / "tiny-ids.npz")
+        out = self.root / "from-tm2"
+        run("train_ternary_qat.py", "--base-model", str(converted), "--dataset", str(self.root / "tiny-ids.npz"),
+            "--output", str(out), "--steps", "0", "--batch-size", "2", "--compile", "off")
+        for f in ("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"):
+            a, b = load_file(str(back / f)), load_file(str(out / f))
+            for k in a:
+                if k.endswith("weight_scale"):
+                    self.assertAlmostEqual(float(a[k][0]), float(b[k][0]), delta=1e-6 * abs(float(a[k][0])), msg=k)
+                else:
+                    self.assertTrue(np.array_equal(a[k], b[k]), k)
+
+    def test_tm2_errors_are_one_line(self):
+        not_tm2 = self.root / "not.tm2.bin"
+        not_tm2.write_bytes(b"GGUF" + bytes(60))
+        q8 = self.root / "tiny-q8.tm2.bin"
+        convert(REPO / "Tests/Fixtures/models/tiny-llama-qat", q8, "--weights", "q8_0")
+        for path, text in ((not_tm2, "is not a TM2 file"), (q8, "is not ternary"),
+                           (self.root / "missing.tm2.bin", "No such file")):
+            result = subprocess.run([sys.executable, str(SCRIPTS / "tm2.py"), str(path), str(self.root / "x")],
+                                    capture_output=True, text=True)
+            self.assertEqual(result.returncode, 1, path)
+            self.assertIn(text, result.stderr)
+            self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+
+    def test_compiled_quantizers_compute_what_the_eager_ones_do(self):
+        torch.manual_seed(5)
+        x, w = torch.randn(3, 17, 64) * 4, torch.randn(48, 64) * 0.05
+        eager = ternary.int8_activations(x), ternary.ternary_weight(w)
+        eager_function = ternary.int8_activations
+        restore = ternary.compile_quantizers()
+        try:
+            compiled = ternary.int8_activations(x), ternary.ternary_weight(w)
+        finally:
+            restore()
+        self.assertTrue(torch.equal(eager[0], compiled[0]))
+        # w + (q - w) rounds in the last bit either way; both are the ternary values to 1e-6.
+        codes, s = ternary.ternary_codes(w)
+        self.assertLess((compiled[1] - codes * s).abs().max().item(), 1e-6 * s.item())
+        self.assertLess((eager[1] - codes * s).abs().max().item(), 1e-6 * s.item())
+        self.assertIs(ternary.int8_activations, eager_function)  # restore() put the eager ones back
 
     def test_torch_cross_check_reads_our_form_and_the_engine_predictions(self):
         home = json.loads((REPO / "Tests/Fixtures/intents/home.json").read_text())
