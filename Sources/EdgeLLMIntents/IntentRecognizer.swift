@@ -37,11 +37,14 @@ public final class IntentRecognizer: IntentRecognizing {
         /// false: greedy decoding with no grammar, the line parsed afterwards (to measure what the
         /// grammar adds; an agent always decodes constrained).
         public var constrained: Bool
+        /// Reject a line that names a device, area or floor the command does not say
+        /// (`MentionCheck`); false only to measure what the check adds.
+        public var requireMention: Bool
 
         public init(contextLength: Int? = nil, kvPrecision: KVCache.Precision = .f16, threads: Int = 1,
                     pinThreads: Bool = false, lockWeights: Bool = false,
                     maxRequestTokens: Int = 96, maxOutputTokens: Int = 48, headRowsLimit: Int? = nil,
-                    promptExamples: Bool? = nil, constrained: Bool = true) {
+                    promptExamples: Bool? = nil, constrained: Bool = true, requireMention: Bool = true) {
             self.contextLength = contextLength
             self.kvPrecision = kvPrecision
             self.threads = threads
@@ -52,6 +55,7 @@ public final class IntentRecognizer: IntentRecognizing {
             self.headRowsLimit = headRowsLimit
             self.promptExamples = promptExamples
             self.constrained = constrained
+            self.requireMention = requireMention
         }
     }
 
@@ -141,21 +145,34 @@ public final class IntentRecognizer: IntentRecognizing {
             result.speech = Speech.timedOut
             return result
         }
+        interpret(outcome.line, command: command, context: context, into: &result)
+        return result
+    }
+
+    /// The model's line as an outcome: parsed, checked against what the command says
+    /// (`MentionCheck`), completed with the speaker's area and resolved into service calls.
+    func interpret(_ line: String, command: String, context: CommandContext, into result: inout Recognition) {
         let parsed: Intent?
         do {
-            parsed = try OutputSyntax.parse(outcome.line)
+            parsed = try OutputSyntax.parse(line)
         } catch {
             // The grammar makes this unreachable (unconstrained decoding does not); say so rather
             // than act on a guess.
             result.status = .error
             result.speech = Speech.failed
             result.error = "unparseable output: \(error.description)"
-            return result
+            return
         }
         guard let parsed else {
             result.status = .rejected
             result.speech = Speech.notUnderstood
-            return result
+            return
+        }
+        if options.requireMention,
+           MentionCheck.unsaid(parsed, in: command, contextArea: resolver.speakerArea(context)) != nil {
+            result.status = .rejected
+            result.speech = Speech.notUnderstood
+            return
         }
         let intent = resolver.withContextArea(parsed, context: context)
         let resolution = resolver.resolve(intent)
@@ -163,6 +180,5 @@ public final class IntentRecognizer: IntentRecognizing {
         result.actions = resolution.actions
         result.speech = resolution.speech
         result.status = resolution.matched ? .ok : .rejected
-        return result
     }
 }

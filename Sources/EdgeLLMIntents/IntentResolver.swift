@@ -25,9 +25,14 @@ public struct IntentResolver: Sendable {
 
     /// Home Assistant's rule for commands that name no target ("turn on the lights", "pause"):
     /// they act on the area the command was spoken in, so the intent gets that area as a slot.
+    /// The speaker's area: the satellite's, when the home has it, else the agent's own.
+    public func speakerArea(_ context: CommandContext) -> String? {
+        (context.area.flatMap { vocabulary.area(named: $0) }?.name) ?? agentArea
+    }
+
     public func withContextArea(_ intent: Intent, context: CommandContext) -> Intent {
         guard let spec = IntentSchema.intent(intent.name), spec.fillsContextArea,
-              let area = (context.area.flatMap { vocabulary.area(named: $0) }?.name) ?? agentArea,
+              let area = speakerArea(context),
               vocabulary.entry(intent.name)?.spec.slot("area") != nil else { return intent }
         let name = intent.slots["name"]?.text
         guard intent.slots["area"] == nil, intent.slots["floor"] == nil,

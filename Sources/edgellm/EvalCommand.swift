@@ -46,6 +46,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Decode greedily without the grammar and parse the line afterwards (what the grammar adds).")
     var unconstrained = false
 
+    @Flag(help: "Act on lines that name a device, area or floor the command does not say (what the agent's mention check adds).")
+    var noMentionCheck = false
+
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
@@ -72,7 +75,7 @@ struct EvalCommand: ParsableCommand {
         let options = IntentRecognizer.Options(kvPrecision: runtime.kv, threads: runtime.threads,
                                                pinThreads: runtime.pin, lockWeights: runtime.mlock,
                                                promptExamples: noExamples ? false : nil,
-                                               constrained: !unconstrained)
+                                               constrained: !unconstrained, requireMention: !noMentionCheck)
         var mainOptions = options
         mainOptions.contextLength = runtime.ctx
         let main = try IntentRecognizer(model: languageModel, home: home, agentArea: area, options: mainOptions)

@@ -50,6 +50,25 @@ import Testing
         }
     }
 
+    @Test func linesNamingWhatTheCommandDoesNotSayAreNotActedOn() throws {
+        let r = try Self.tiny()
+        #expect(r.options.requireMention)
+        func outcome(_ line: String, _ command: String, area: String? = nil) -> Recognition {
+            var result = Recognition(status: .ok, intent: nil, actions: [], speech: "")
+            r.interpret(line, command: command, context: CommandContext(area: area), into: &result)
+            return result
+        }
+        // A home without a granny flat: the nearest thing it has is not what was asked for.
+        let unsaid = outcome("HassMediaPause name Lounge Speaker", "pause the granny flat music")
+        #expect(unsaid.status == .rejected && unsaid.intent == nil && unsaid.actions.isEmpty)
+        #expect(unsaid.speech == Speech.notUnderstood)
+        let said = outcome("HassMediaPause name Lounge Speaker", "pause the lounge speaker")
+        #expect(said.status == .ok && said.actions.count == 1)
+        // The speaker's area need not be said; it is filled in and acted on.
+        let here = outcome("HassTurnOff area Lounge; domain light", "lights off", area: "Lounge")
+        #expect(here.status == .ok && !here.actions.isEmpty)
+    }
+
     @Test func thePromptPrefixIsPrefilledOnceAndReused() throws {
         let r = try Self.tiny()
         let first = r.recognize("switch on the reading lamp", context: CommandContext(), deadline: nil)

@@ -1,0 +1,46 @@
+import Testing
+@testable import EdgeLLMIntents
+
+struct MentionCheckTests {
+    static func unsaid(_ line: String, _ command: String, context: String? = nil) throws -> String? {
+        let intent = try #require(try OutputSyntax.parse(line))
+        return MentionCheck.unsaid(intent, in: command, contextArea: context).map { "\($0.slot) \($0.value)" }
+    }
+
+    @Test(arguments: [
+        ("HassTurnOn name Reading Lamp", "switch on the reading lamp"),
+        ("HassTurnOff area Lounge; domain light", "Lounge lights off!"),                // plural, case, punctuation
+        ("HassTurnOn name Kitchen Light", "turn on the kitchen's lights"),              // possessive
+        ("HassTurnOn area Boys Room; domain light", "lights on in the boys room"),      // "boys" is "boy" either way
+        ("HassGetState floor Garden level; domain lock; state unlocked", "are any garden level locks unlocked"),
+        ("HassTurnOff name all; area Lounge; domain light", "everything off in the lounge"),  // "all" is no name
+        ("HassStartTimer minutes 5", "set a five minute timer"),                        // no name, area or floor
+        ("HassLightSet name Zone 2; brightness 50", "zone 2 to half"),
+    ])
+    func linesOnWhatTheCommandSaysPass(line: String, command: String) throws {
+        #expect(try Self.unsaid(line, command) == nil)
+    }
+
+    @Test(arguments: [
+        ("HassMediaPause name Box", "pause my granny flat music", "name Box"),
+        ("HassTurnOff area Guest Suite; domain light", "light out around my granny flat", "area Guest Suite"),
+        ("HassTurnOn name Reading Lamp; area Lounge", "reading lamp on in the study", "area Lounge"),
+        ("HassTurnOn name Desk Lamp", "turn on the lamp", "name Desk Lamp"),            // every word must be said
+    ])
+    func linesOnWhatTheCommandDoesNotSayFail(line: String, command: String, unsaid: String) throws {
+        #expect(try Self.unsaid(line, command) == unsaid)
+    }
+
+    @Test func theSpeakersAreaNeedNotBeSaid() throws {
+        #expect(try Self.unsaid("HassTurnOn area Lounge; domain light", "lights on", context: "lounge") == nil)
+        #expect(try Self.unsaid("HassTurnOn area Study; domain light", "lights on", context: "Lounge") == "area Study")
+        // Only an area: a name is never the speaker's.
+        #expect(try Self.unsaid("HassTurnOn name Lounge", "lights on", context: "Lounge") == "name Lounge")
+    }
+
+    @Test func wordsIgnoreCasePunctuationAndAPluralS() {
+        #expect(MentionCheck.words("Turn ON the Kitchen's lights, please!") == ["turn", "on", "the", "kitchen", "s", "light", "please"])
+        #expect(MentionCheck.words("gas  bus") == ["gas", "bus"])  // three letters keep their s
+        #expect(MentionCheck.words("Café 2") == ["café", "2"])
+    }
+}
