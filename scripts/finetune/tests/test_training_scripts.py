@@ -64,6 +64,14 @@ class TrainingScriptsTests(unittest.TestCase):
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
+    def expect_one_line_error(self, script_and_args: list[str], text: str) -> None:
+        """The script fails with exit status 1 and one line on stderr that says `text`."""
+        script, *args = script_and_args
+        result = subprocess.run([sys.executable, str(SCRIPTS / script), *args], capture_output=True, text=True)
+        self.assertEqual(result.returncode, 1, args)
+        self.assertIn(text, result.stderr)
+        self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+
     def common(self, out: Path) -> list[str]:
         return ["--base-model", str(self.base), "--dataset", str(self.data), "--validation", str(self.data),
                 "--output", str(out), "--steps", "4", "--batch-size", "4", "--eval-every", "2", "--warmup", "1"]
@@ -242,11 +250,7 @@ class TrainingScriptsTests(unittest.TestCase):
         convert(REPO / "Tests/Fixtures/models/tiny-llama-qat", q8, "--weights", "q8_0")
         for path, text in ((not_tm2, "is not a TM2 file"), (q8, "is not ternary"),
                            (self.root / "missing.tm2.bin", "No such file")):
-            result = subprocess.run([sys.executable, str(SCRIPTS / "tm2.py"), str(path), str(self.root / "x")],
-                                    capture_output=True, text=True)
-            self.assertEqual(result.returncode, 1, path)
-            self.assertIn(text, result.stderr)
-            self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+            self.expect_one_line_error(["tm2.py", str(path), str(self.root / "x")], text)
 
     def test_compiled_quantizers_compute_what_the_eager_ones_do(self):
         torch.manual_seed(5)
@@ -293,12 +297,8 @@ class TrainingScriptsTests(unittest.TestCase):
         unknown_home.write_text('{"text": "lamp on", "output": "none", "home_id": "nowhere"}\n')
         for path, text in ((bad, "bad.jsonl:2:"), (unknown_home, "names home 'nowhere'"),
                            (self.root / "missing.jsonl", "no such dataset")):
-            result = subprocess.run([sys.executable, str(SCRIPTS / "dataset.py"), "--base-model", str(self.base),
-                                     "--dataset", str(path), "--out", str(self.root / "x.npz")],
-                                    capture_output=True, text=True)
-            self.assertEqual(result.returncode, 1, path)
-            self.assertIn(text, result.stderr)
-            self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+            self.expect_one_line_error(["dataset.py", "--base-model", str(self.base), "--dataset", str(path),
+                                        "--out", str(self.root / "x.npz")], text)
 
     def test_q4_0_round_trip_is_idempotent(self):
         torch.manual_seed(3)
