@@ -23,13 +23,13 @@ public struct IntentResolver: Sendable {
         self.agentArea = agentArea.flatMap { vocabulary.area(named: $0)?.name }
     }
 
-    /// Home Assistant's rule for commands that name no target ("turn on the lights", "pause"):
-    /// they act on the area the command was spoken in, so the intent gets that area as a slot.
     /// The speaker's area: the satellite's, when the home has it, else the agent's own.
     public func speakerArea(_ context: CommandContext) -> String? {
         (context.area.flatMap { vocabulary.area(named: $0) }?.name) ?? agentArea
     }
 
+    /// Home Assistant's rule for commands that name no target ("turn on the lights", "pause"):
+    /// they act on the area the command was spoken in, so the intent gets that area as a slot.
     public func withContextArea(_ intent: Intent, context: CommandContext) -> Intent {
         guard let spec = IntentSchema.intent(intent.name), spec.fillsContextArea,
               let area = speakerArea(context),
