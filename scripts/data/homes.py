@@ -162,6 +162,10 @@ CODAS = ["", "", "", "n", "r", "l", "s", "m"]
 AREA_WORDS = ["Room", "Hall", "Wing", "Den", "Loft", "Nook"]
 
 
+# Every word of every name list, casefolded: what a made-up word must not be.
+POOL_WORDS = frozenset(w.casefold() for words in _pools_of().values() for name in words for w in name.split())
+
+
 def made_up_word(rng):
     syllables = 2 if rng.random() < 0.75 else 3
     word = "".join(rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS) for _ in range(syllables))
@@ -170,9 +174,10 @@ def made_up_word(rng):
 
 def invent_names(home, rng, excluded, style=None):
     """The home with made-up names in place of its areas', floors' and many devices' names, kept
-    consistent: a device named after its area ("Kitchen Lamp") follows the area ("Brovane Lamp"),
-    and the device word stays, so the name still says what the device is."""
-    used = set(home_names(home))
+    consistent: a device named after its area ("Kitchen Lamp") follows the area ("Brovane Lamp");
+    a multi-word name keeps its last words ("Baifon Light Bar"), so it still says what the device
+    is. A made-up word is never a word of any name list."""
+    used = set(home_names(home)) | POOL_WORDS
 
     def fresh():
         while True:
