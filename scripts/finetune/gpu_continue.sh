@@ -2,7 +2,7 @@
 # The prepared run that continues the shipped ternary model's QAT on a CUDA machine, from the
 # `.tm2.bin` every clone holds (no base model to carry): cross-entropy on the target lines, the
 # quantizers compiled, one run per learning rate side by side, and each run's packed layers
-# brought back (the rest of the folder is rebuilt here: `finish_continue.sh`).
+# brought back (the rest of the folder is rebuilt here: `finish.sh`).
 #
 #   ARTIFACTS/lr-LR/model-0000{1,2}-of-00002.safetensors   the trained layers of each run
 #   ARTIFACTS/log.txt                                        every run's log, timings, the GPU
