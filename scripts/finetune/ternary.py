@@ -55,15 +55,17 @@ def compile_quantizers() -> "callable":
     ~10 small ones, which is what an eager QAT step of a 135M model spends its time launching on a
     GPU). Returns the function that puts the eager ones back."""
     global int8_activations, ternary_weight
-    eager = int8_activations, ternary_weight
-    int8_activations = torch.compile(eager[0], dynamic=True)
-    ternary_weight = torch.compile(eager[1], dynamic=True)
+    int8_activations = torch.compile(_EAGER[0], dynamic=True)
+    ternary_weight = torch.compile(_EAGER[1], dynamic=True)
 
     def restore():
         global int8_activations, ternary_weight
-        int8_activations, ternary_weight = eager
+        int8_activations, ternary_weight = _EAGER
 
     return restore
+
+
+_EAGER = (int8_activations, ternary_weight)
 
 
 class TernaryLinear(nn.Linear):

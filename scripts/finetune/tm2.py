@@ -51,7 +51,10 @@ class _Reader:
         n = self.take(length_fmt)
         if self.offset + n > len(self.data):
             raise TM2Error("Invalid model format: file is truncated")
-        s = self.data[self.offset:self.offset + n].decode("utf-8")
+        try:
+            s = self.data[self.offset:self.offset + n].decode("utf-8")
+        except UnicodeDecodeError:
+            raise TM2Error(f"Invalid model format: a string at offset {self.offset} is not UTF-8") from None
         self.offset += n
         return s
 
@@ -94,8 +97,15 @@ def read(path: Path) -> tuple[dict, dict[str, tuple[int, list[int], int, memoryv
     for _ in range(n_tensors):
         name = r.string("<I")
         kind, ndim = r.take("<II")
+        if kind > TERNARY or ndim not in (1, 2):
+            raise TM2Error(f"Invalid model format: tensor {name} has type {kind} and {ndim} dimensions")
         shape = [r.take("<Q") for _ in range(ndim)]
         scales, offset, size = r.take("<QQQ")
+        if kind == TERNARY and (ndim != 2 or scales not in (1, shape[0])):
+            raise TM2Error(f"Invalid model format: ternary tensor {name} needs 2 dimensions and 1 or one-per-row scales")
+        if size != expected_size(kind, shape, scales):
+            raise TM2Error(f"Invalid model format: tensor {name} {shape} should take "
+                           f"{expected_size(kind, shape, scales)} bytes, not {size}")
         start = data_offset + offset
         if start + size > len(data):
             raise TM2Error(f"Invalid model format: tensor {name} lies outside the file")
@@ -107,6 +117,15 @@ def _blocks(raw: memoryview, rows: int, cols: int, block_bytes: int) -> tuple[np
     b = np.frombuffer(raw, np.uint8).reshape(rows, cols // 32, block_bytes)
     d = b[:, :, :2].copy().view(np.float16).astype(np.float32)  # (rows, blocks, 1)
     return d, b[:, :, 2:]
+
+
+def expected_size(kind: int, shape: list[int], scale_count: int) -> int:
+    """Bytes a tensor of this type and shape takes (TM2Writer's rule)."""
+    rows, cols = (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0])
+    if kind in (Q8_0, Q4_0, TERNARY) and cols % 32:
+        raise TM2Error(f"Invalid model format: rows of {cols} do not split into blocks of 32")
+    row = {F32: 4 * cols, F16: 2 * cols, Q8_0: cols // 32 * 34, Q4_0: cols // 32 * 18, TERNARY: cols // 4}[kind]
+    return rows * row + (4 * scale_count if kind == TERNARY else 0)
 
 
 def dequantize(kind: int, shape: list[int], raw: memoryview) -> np.ndarray:
@@ -135,6 +154,8 @@ def ternary_codes(shape: list[int], scale_count: int, raw: memoryview) -> tuple[
     code_bytes = rows * cols // 4
     b = np.frombuffer(raw[:code_bytes], np.uint8).reshape(rows, cols // 32, 8)
     codes = np.stack([(b >> (2 * k)) & 3 for k in range(4)], axis=2)  # (rows, blocks, 4, 8): weight 8k + j
+    if (codes == 3).any():
+        raise TM2Error("Invalid model format: ternary code 3 (unused) in a tensor")
     values = codes.reshape(rows, cols).astype(np.int8) - 1
     scale = float(np.frombuffer(raw[code_bytes:code_bytes + 4], np.float32)[0])
     return values, scale
@@ -153,8 +174,7 @@ def hf_config(metadata: dict) -> dict:
             raise TM2Error(f"Invalid model format: no model.{key} in the metadata")
         return metadata[f"model.{key}"]
 
-    eos = metadata.get("tokenizer.eos_id", -1)
-    return {
+    config = {
         "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_act": "silu",
         "attention_bias": False, "mlp_bias": False, "attention_dropout": 0.0, "pretraining_tp": 1,
         "vocab_size": m("vocab_size"), "hidden_size": m("dim"), "num_hidden_layers": m("n_layers"),
@@ -162,9 +182,13 @@ def hf_config(metadata: dict) -> dict:
         "intermediate_size": m("ffn_dim"), "max_position_embeddings": m("max_seq_len"),
         "rms_norm_eps": m("rms_eps"), "rope_parameters": {"rope_theta": m("rope_theta"), "rope_type": "default"},
         "rope_theta": m("rope_theta"), "tie_word_embeddings": bool(m("tied_embeddings")),
-        "bos_token_id": metadata.get("tokenizer.bos_id", -1), "eos_token_id": eos, "pad_token_id": eos,
         "use_cache": True,
     }
+    # Token ids the file records (-1: none), as transformers' config names them.
+    for key, config_key in (("bos_id", "bos_token_id"), ("eos_id", "eos_token_id"), ("pad_id", "pad_token_id")):
+        if metadata.get(f"tokenizer.{key}", -1) >= 0:
+            config[config_key] = metadata[f"tokenizer.{key}"]
+    return config
 
 
 def hf_name(name: str) -> str:
@@ -184,6 +208,8 @@ def to_export(path: Path, out: Path, layer_shards: int = 2) -> None:
     config = hf_config(metadata)
     state: dict[str, np.ndarray] = {}
     for name, (kind, shape, scale_count, raw) in tensors.items():
+        if name == "output.weight" and config["tie_word_embeddings"]:
+            continue  # a tied head stored at its own type: training ties it to the embedding again
         hf = hf_name(name)
         if hf.endswith(".weight") and hf.split(".")[-2] in ternary.BLOCK_LINEARS:
             if kind != TERNARY:

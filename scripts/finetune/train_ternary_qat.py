@@ -49,7 +49,7 @@ def main() -> int:
         start = args.output / "start"
         try:
             tm2.to_export(args.base_model, start)
-        except tm2.TM2Error as e:
+        except (tm2.TM2Error, OSError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
         args.base_model = start
@@ -87,11 +87,17 @@ def main() -> int:
         ternary.export(m, args.base_model, out, layer_shards=args.layer_shards)
 
     def warm_up(m, batch):
-        """Compiles the quantizers on a first batch; eager ones stay if compilation fails."""
+        """Compiles the quantizers on a first batch, for training and for validation (no_grad);
+        the eager ones stay if compilation fails."""
         restore = ternary.compile_quantizers()
         try:
             loss_fn(m, batch).backward()
+            m.eval()
+            with torch.no_grad():
+                loss_fn(m, batch)
+            m.train()
         except Exception as e:  # noqa: BLE001 - any compiler failure leaves eager training, which works
+            m.train()
             restore()
             print(f"warning: torch.compile failed ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
                   "training eagerly", file=sys.stderr)
