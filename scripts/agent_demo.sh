@@ -157,7 +157,7 @@ commands=(
     'turn on the kitchen light'
     '{"id": "demo-2", "text": "switch off the living room lamp"}'
     '{"id": "demo-3", "text": "turn on the light", "context": {"area": "bedroom"}}'
-    '{"id": "demo-4", "text": "turn on the garage fan"}'
+    '{"id": "demo-4", "text": "turn the garage fan on"}'
     '{"id": "demo-5", "text": "open the garage door", "budget_ms": 1}'
     '{"id": "demo-6", "text": "open the garage door", "budget_ms": 0}'
 )
