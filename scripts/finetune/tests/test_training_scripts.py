@@ -72,6 +72,19 @@ class TrainingScriptsTests(unittest.TestCase):
         self.assertIn(text, result.stderr)
         self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
 
+    def assert_same_layers(self, a_dir: Path, b_dir: Path) -> None:
+        """Two exports hold the same packed codes, norms and (to float rounding) scales."""
+        from safetensors.numpy import load_file
+
+        for shard in ("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"):
+            a, b = load_file(str(a_dir / shard)), load_file(str(b_dir / shard))
+            self.assertEqual(set(a), set(b), shard)
+            for k in a:
+                if k.endswith("weight_scale"):
+                    self.assertAlmostEqual(float(a[k][0]), float(b[k][0]), delta=1e-6 * abs(float(a[k][0])), msg=k)
+                else:
+                    self.assertTrue((a[k] == b[k]).all(), k)
+
     def common(self, out: Path) -> list[str]:
         return ["--base-model", str(self.base), "--dataset", str(self.data), "--validation", str(self.data),
                 "--output", str(out), "--steps", "4", "--batch-size", "4", "--eval-every", "2", "--warmup", "1"]
@@ -192,15 +205,7 @@ class TrainingScriptsTests(unittest.TestCase):
         ternary.make_latent(model)
         again = self.root / "qat-again"
         ternary.export(model, first, again)
-        from safetensors.numpy import load_file
-
-        for shard in ("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"):
-            a, b = load_file(str(first / shard)), load_file(str(again / shard))
-            for k in a:
-                if k.endswith("weight_scale"):
-                    self.assertAlmostEqual(float(a[k][0]), float(b[k][0]), delta=1e-6 * abs(float(a[k][0])), msg=k)
-                else:
-                    self.assertTrue((a[k] == b[k]).all(), k)
+        self.assert_same_layers(first, again)
         # The script takes an export as its base and trains on with shared-prefix batches.
         out = self.root / "qat-continued"
         run("train_ternary_qat.py", "--base-model", str(first), "--dataset", str(self.data), "--output", str(out),
@@ -235,13 +240,7 @@ class TrainingScriptsTests(unittest.TestCase):
         out = self.root / "from-tm2"
         run("train_ternary_qat.py", "--base-model", str(converted), "--dataset", str(self.root / "tiny-ids.npz"),
             "--output", str(out), "--steps", "0", "--batch-size", "2", "--compile", "off")
-        for f in ("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"):
-            a, b = load_file(str(back / f)), load_file(str(out / f))
-            for k in a:
-                if k.endswith("weight_scale"):
-                    self.assertAlmostEqual(float(a[k][0]), float(b[k][0]), delta=1e-6 * abs(float(a[k][0])), msg=k)
-                else:
-                    self.assertTrue(np.array_equal(a[k], b[k]), k)
+        self.assert_same_layers(back, out)
 
     def test_tm2_errors_are_one_line(self):
         not_tm2 = self.root / "not.tm2.bin"
