@@ -21,6 +21,8 @@ struct MentionCheckTests {
         ("HassTurnOff name Garden Switch", "garden switches off"),                      // -es plurals
         ("HassTurnOn name Battery Charger", "turn on the batteries charger"),
         ("HassTurnOff name Lounge TV", "turn off the lounge TVs"),
+        ("HassTurnOn area Bedroom 2; domain light", "lights on in bedroom two"),        // numbers said as words
+        ("HassTurnOff floor 1st Floor; domain light", "turn off the first floor lights"),
     ])
     func linesOnWhatTheCommandSaysPass(line: String, command: String) throws {
         #expect(try Self.unsaid(line, command) == nil)
@@ -54,7 +56,8 @@ struct MentionCheckTests {
                                    ("batteries", "battery"), ("tvs", "tv")] {
             #expect(same(plural, singular), "\(plural) \(singular)")
         }
-        #expect(!same("lamp", "lamb"))
+        #expect(same("two", "2") && same("third", "3rd"))
+        #expect(!same("two", "3") && !same("lamp", "lamb"))
         #expect(!same("fan", "fans2"))
     }
 }
