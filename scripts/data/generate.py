@@ -530,9 +530,17 @@ def _home_examples(job):
 
 def build_homes(seed, counts, invented_share=0.0, large_share=0.0):
     """Homes of every split from one seed. A share of training homes get made-up names
-    (`homes.invent_names`), from their own random stream after everything else is drawn, so the
-    other homes and the validation and test splits are the same whatever the share."""
+    (`homes.invent_names`) and `extra_train` more training homes are built, a share of them large,
+    each from random streams of their own, so the validation and test splits are the same whatever
+    the shares and counts."""
     rng = random.Random(f"{seed}:homes")
+
+    def maybe_invent(home_id, home, builder, forbidden):
+        invent = random.Random(f"{seed}:invented:{home_id}")
+        if invent.random() < invented_share:
+            return H.invent_names(home, invent, excluded | forbidden, builder.style)
+        return home
+
     excluded = H.load_excluded(EXCLUDED_PATH)
     pools = H.split_pools(rng, excluded)
     train_names = set()
@@ -546,9 +554,8 @@ def build_homes(seed, counts, invented_share=0.0, large_share=0.0):
                 train_names |= H.home_names(home)
             home_id = f"{split}-{i:04d}"
             absent = absent_names(rng, home, pools[part])
-            invent = random.Random(f"{seed}:invented:{home_id}")
-            if split == "train" and invent.random() < invented_share:
-                home = H.invent_names(home, invent, excluded | train_names, builder.style)
+            if split == "train":
+                home = maybe_invent(home_id, home, builder, train_names)
                 train_names |= H.home_names(home)
             homes.append((home_id, split, home, absent))
     # More training homes from a stream of their own, after the others: the validation and test
@@ -561,10 +568,7 @@ def build_homes(seed, counts, invented_share=0.0, large_share=0.0):
         builder = H.HomeBuilder(more, pools["train"], excluded, frozenset(heldout_names), scale=3 if large else 1)
         home = builder.build()
         absent = absent_names(more, home, pools["train"])
-        invent = random.Random(f"{seed}:invented:{home_id}")
-        if invent.random() < invented_share:
-            home = H.invent_names(home, invent, excluded | heldout_names, builder.style)
-        homes.append((home_id, "train", home, absent))
+        homes.append((home_id, "train", maybe_invent(home_id, home, builder, heldout_names), absent))
     return homes
 
 
