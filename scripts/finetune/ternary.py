@@ -148,6 +148,11 @@ def pack(codes: np.ndarray) -> np.ndarray:
     return packed
 
 
+def packed_entries(name: str, codes: np.ndarray, scale: float) -> dict[str, np.ndarray]:
+    """A block linear's tensors in an exported folder: its packed codes and its `weight_scale`."""
+    return {name: pack(codes), name[:-len("weight")] + "weight_scale": np.array([scale], np.float32)}
+
+
 def export(model: nn.Module, base_dir: Path, out: Path, layer_shards: int = 2) -> None:
     """The QAT model as a Hugging Face folder of packed ternary weights (`write_export`), with the
     base model's config.json and tokenizer."""
@@ -158,8 +163,7 @@ def export(model: nn.Module, base_dir: Path, out: Path, layer_shards: int = 2) -
         value = value.detach().float().cpu()
         if name.endswith(".weight") and name.split(".")[-2] in BLOCK_LINEARS:
             codes, s = ternary_codes(value)
-            state[name] = pack(codes.numpy().astype(np.int8))
-            state[name[:-len("weight")] + "weight_scale"] = np.array([s.item()], np.float32)
+            state.update(packed_entries(name, codes.numpy().astype(np.int8), s.item()))
         else:
             state[name] = value.numpy()
     write_export(state, json.loads((base_dir / "config.json").read_text()), out, layer_shards)

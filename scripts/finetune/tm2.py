@@ -103,14 +103,19 @@ def read(path: Path) -> tuple[dict, dict[str, tuple[int, list[int], int, memoryv
         scales, offset, size = r.take("<QQQ")
         if kind == TERNARY and (ndim != 2 or scales not in (1, shape[0])):
             raise TM2Error(f"Invalid model format: ternary tensor {name} needs 2 dimensions and 1 or one-per-row scales")
-        if size != expected_size(kind, shape, scales):
-            raise TM2Error(f"Invalid model format: tensor {name} {shape} should take "
-                           f"{expected_size(kind, shape, scales)} bytes, not {size}")
+        expected = expected_size(kind, shape, scales)
+        if size != expected:
+            raise TM2Error(f"Invalid model format: tensor {name} {shape} should take {expected} bytes, not {size}")
         start = data_offset + offset
         if start + size > len(data):
             raise TM2Error(f"Invalid model format: tensor {name} lies outside the file")
         tensors[name] = (kind, shape, scales, view[start:start + size])
     return metadata, tensors
+
+
+def _rows_cols(shape: list[int]) -> tuple[int, int]:
+    """A vector is one row."""
+    return (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0])
 
 
 def _blocks(raw: memoryview, rows: int, cols: int, block_bytes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -121,7 +126,7 @@ def _blocks(raw: memoryview, rows: int, cols: int, block_bytes: int) -> tuple[np
 
 def expected_size(kind: int, shape: list[int], scale_count: int) -> int:
     """Bytes a tensor of this type and shape takes (TM2Writer's rule)."""
-    rows, cols = (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0])
+    rows, cols = _rows_cols(shape)
     if kind in (Q8_0, Q4_0, TERNARY) and cols % 32:
         raise TM2Error(f"Invalid model format: rows of {cols} do not split into blocks of 32")
     row = {F32: 4 * cols, F16: 2 * cols, Q8_0: cols // 32 * 34, Q4_0: cols // 32 * 18, TERNARY: cols // 4}[kind]
@@ -130,7 +135,7 @@ def expected_size(kind: int, shape: list[int], scale_count: int) -> int:
 
 def dequantize(kind: int, shape: list[int], raw: memoryview) -> np.ndarray:
     """f32, f16, Q8_0 or Q4_0 values as float32."""
-    rows, cols = (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0])
+    rows, cols = _rows_cols(shape)
     if kind == F32:
         return np.frombuffer(raw, np.float32).reshape(shape).copy()
     if kind == F16:
@@ -214,9 +219,7 @@ def to_export(path: Path, out: Path, layer_shards: int = 2) -> None:
         if hf.endswith(".weight") and hf.split(".")[-2] in ternary.BLOCK_LINEARS:
             if kind != TERNARY:
                 raise TM2Error(f"{path}: {name} is not ternary: only ternary models continue QAT")
-            codes, scale = ternary_codes(shape, scale_count, raw)
-            state[hf] = ternary.pack(codes)
-            state[hf[:-len("weight")] + "weight_scale"] = np.array([scale], np.float32)
+            state.update(ternary.packed_entries(hf, *ternary_codes(shape, scale_count, raw)))
         elif kind == TERNARY:
             raise TM2Error(f"{path}: {name} is ternary, which training keeps in float")
         else:

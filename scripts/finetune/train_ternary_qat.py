@@ -64,9 +64,9 @@ def main() -> int:
     ternary.freeze_embedding_as_q4_0(model)
     print(f"{n} ternary linears, embedding frozen as Q4_0", file=sys.stderr)
 
+    device, _ = training.device_and_dtype()
     teacher = None
     if args.teacher:
-        device, _ = training.device_and_dtype()
         teacher = AutoModelForCausalLM.from_pretrained(args.teacher, dtype=torch.bfloat16 if device.type == "cuda"
                                                        else torch.float32).to(device).eval()
         teacher.requires_grad_(False)
@@ -102,7 +102,6 @@ def main() -> int:
             print(f"warning: torch.compile failed ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
                   "training eagerly", file=sys.stderr)
 
-    device, _ = training.device_and_dtype()
     use_compile = args.compile == "on" or (args.compile == "auto" and device.type == "cuda")
     training.train(model, args, loss_fn, save, warm_up=warm_up if use_compile else None)
     return 0
