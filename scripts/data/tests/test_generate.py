@@ -119,6 +119,15 @@ class GeneratedData(unittest.TestCase):
         per_home = collections.Counter(x["home_id"] for x in read(os.path.join(self.dirs["d"], "train.jsonl")))
         self.assertEqual(per_home, {h["id"]: 60 for h in train})
 
+    def test_shares_outside_zero_to_one_are_refused(self):
+        for option in ("--invented-names", "--large-homes"):
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err), self.assertRaises(SystemExit) as stop:
+                generate.main(["--out", os.path.join(self.tmp.name, "never"), option, "1.5"])
+            self.assertEqual(stop.exception.code, 2)
+            self.assertIn(f"{option} must be between 0 and 1", err.getvalue())
+            self.assertFalse(os.path.exists(os.path.join(self.tmp.name, "never")))
+
     def test_heldout_templates_only_in_val_and_test(self):
         train = {x["template"] for x in self.lines["train"]}
         self.assertFalse(any(x["heldout_template"] for x in self.lines["train"]))
