@@ -55,7 +55,11 @@ final class ConstrainedDecoder {
     ///
     /// With `target`, each choice takes the allowed token that spells the most of the target's
     /// next bytes instead of the most likely one (tests drive the decoder along a known line).
-    func run(request: [Int32], deadline: Double?, target: [UInt8]? = nil) throws(EngineError) -> DecodeOutcome {
+    ///
+    /// With a `guide`, names, areas and floors are chosen among those the command says where the
+    /// grammar leaves a way to one (`MentionGuide`).
+    func run(request: [Int32], deadline: Double?, target: [UInt8]? = nil,
+             guide: MentionGuide? = nil) throws(EngineError) -> DecodeOutcome {
         var outcome = DecodeOutcome(line: "")
         let start = Clock.now()
         session.rewind(to: prefixLength)
@@ -82,7 +86,7 @@ final class ConstrainedDecoder {
                 outcome.truncated = true
                 break
             }
-            let (token, next) = target.map { steer(toward: $0, in: state) } ?? choose(logits, in: state)
+            let (token, next) = target.map { steer(toward: $0, in: state) } ?? choose(logits, in: state, guide: guide)
             outcome.modelChoices += 1
             if tokenizer.isEndOfGeneration(token) { break }
             batch.removeAll(keepingCapacity: true)
@@ -155,8 +159,10 @@ final class ConstrainedDecoder {
         if forced { outcome.forcedTokens += tokens.count }
     }
 
-    /// The allowed token with the highest logit (the lowest id on ties, as argmax).
-    private func choose(_ logits: UnsafeMutableBufferPointer<Float>, in state: Int32) -> (Int32, Int32) {
+    /// The allowed token with the highest logit (the lowest id on ties, as argmax); with a guide,
+    /// the highest the guide permits, or the highest of all when it permits none.
+    private func choose(_ logits: UnsafeMutableBufferPointer<Float>, in state: Int32,
+                        guide: MentionGuide?) -> (Int32, Int32) {
         let (tokens, next) = grammar.choices(state)
         var best = tokens.startIndex
         var bestValue = -Float.infinity
@@ -167,7 +173,20 @@ final class ConstrainedDecoder {
                 best = i
             }
         }
+        guard let guide, !permits(tokens[best], guide, redirect: false) else { return (tokens[best], next[best]) }
+        // Rarely reached (the model's own choice is usually permitted), so a sort is cheap enough.
+        let ranked = tokens.indices.sorted { a, b in
+            let (x, y) = (logits[Int(tokens[a])], logits[Int(tokens[b])])
+            return x > y || (x == y && a < b)
+        }
+        for i in ranked.dropFirst() where permits(tokens[i], guide, redirect: true) { return (tokens[i], next[i]) }
         return (tokens[best], next[best])
+    }
+
+    private func permits(_ token: Int32, _ guide: MentionGuide, redirect: Bool) -> Bool {
+        tokenizer.isEndOfGeneration(token)
+            ? guide.permits(output, appending: EmptyCollection(), endsLine: true, redirect: redirect)
+            : guide.permits(output, appending: grammar.spelling(of: token), endsLine: false, redirect: redirect)
     }
 
     private func steer(toward target: [UInt8], in state: Int32) -> (Int32, Int32) {

@@ -40,11 +40,15 @@ public final class IntentRecognizer: IntentRecognizing {
         /// Reject a line that names a device, area or floor the command does not say
         /// (`MentionCheck`); false only to measure what the check adds.
         public var requireMention: Bool
+        /// Steer decoding toward names, areas and floors the command says (`MentionGuide`);
+        /// false only to measure what the guide adds.
+        public var guideMentions: Bool
 
         public init(contextLength: Int? = nil, kvPrecision: KVCache.Precision = .f16, threads: Int = 1,
                     pinThreads: Bool = false, lockWeights: Bool = false,
                     maxRequestTokens: Int = 96, maxOutputTokens: Int = 48, headRowsLimit: Int? = nil,
-                    promptExamples: Bool? = nil, constrained: Bool = true, requireMention: Bool = true) {
+                    promptExamples: Bool? = nil, constrained: Bool = true, requireMention: Bool = true,
+                    guideMentions: Bool = true) {
             self.contextLength = contextLength
             self.kvPrecision = kvPrecision
             self.threads = threads
@@ -56,6 +60,7 @@ public final class IntentRecognizer: IntentRecognizing {
             self.promptExamples = promptExamples
             self.constrained = constrained
             self.requireMention = requireMention
+            self.guideMentions = guideMentions
         }
     }
 
@@ -126,8 +131,10 @@ public final class IntentRecognizer: IntentRecognizing {
         let outcome: DecodeOutcome
         do {
             let constrained = options.constrained
+            let guide = options.guideMentions
+                ? MentionGuide(command: command, vocabulary: vocabulary, contextArea: resolver.speakerArea(context)) : nil
             outcome = try decoder.withLock { decoder throws(EngineError) in
-                constrained ? try decoder.run(request: request, deadline: deadline)
+                constrained ? try decoder.run(request: request, deadline: deadline, guide: guide)
                     : try decoder.runUnconstrained(request: request, deadline: deadline)
             }
         } catch {

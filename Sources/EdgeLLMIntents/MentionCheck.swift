@@ -14,13 +14,21 @@ public enum MentionCheck {
     /// The first of the line's name, area and floor slots whose value the command does not say,
     /// as (slot, value); nil when it says them all. `contextArea` is the speaker's area name.
     public static func unsaid(_ intent: Intent, in command: String, contextArea: String?) -> (slot: String, value: String)? {
-        let said = Set(words(command).flatMap(forms))
+        let said = saidForms(command)
         for slot in ["name", "area", "floor"] {
             guard case .string(let value)? = intent.slots[slot], value.lowercased() != IntentSchema.allName else { continue }
             if slot == "area", let contextArea, value.lowercased() == contextArea.lowercased() { continue }
-            if !words(value).allSatisfy({ forms($0).contains(where: said.contains) }) { return (slot, value) }
+            if !says(value, said) { return (slot, value) }
         }
         return nil
+    }
+
+    /// Every form of every word of a command, for `says`.
+    static func saidForms(_ command: String) -> Set<String> { Set(words(command).flatMap(forms)) }
+
+    /// Whether a command whose word forms are `said` says each word of `value`.
+    static func says(_ value: String, _ said: Set<String>) -> Bool {
+        words(value).allSatisfy { forms($0).contains(where: said.contains) }
     }
 
     /// Lower-case words of letters and digits; apostrophes are dropped ("kid's" is "kids").

@@ -49,6 +49,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Act on lines that name a device, area or floor the command does not say (what the agent's mention check adds).")
     var noMentionCheck = false
 
+    @Flag(help: "Let the model choose names, areas and floors the command does not say (what the agent's mention guide adds).")
+    var noMentionGuide = false
+
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
@@ -75,7 +78,8 @@ struct EvalCommand: ParsableCommand {
         let options = IntentRecognizer.Options(kvPrecision: runtime.kv, threads: runtime.threads,
                                                pinThreads: runtime.pin, lockWeights: runtime.mlock,
                                                promptExamples: noExamples ? false : nil,
-                                               constrained: !unconstrained, requireMention: !noMentionCheck)
+                                               constrained: !unconstrained, requireMention: !noMentionCheck,
+                                               guideMentions: !noMentionGuide)
         var mainOptions = options
         mainOptions.contextLength = runtime.ctx
         let main = try IntentRecognizer(model: languageModel, home: home, agentArea: area, options: mainOptions)

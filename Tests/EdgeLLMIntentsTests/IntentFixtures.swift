@@ -15,6 +15,9 @@ enum IntentFixtures {
     static let commandsPath = root.appendingPathComponent("intents/commands.jsonl").path
     static let q8Path = packageRoot.appendingPathComponent("models/smollm2-135m.q8.tm2.bin").path
     static let ternaryPath = packageRoot.appendingPathComponent("models/smollm2-135m.tm2.bin").path
+    /// The committed intent model (models/edgellm-home-135m.md).
+    static let shippedTernaryPath = packageRoot.appendingPathComponent("models/edgellm-home-135m.tm2.bin").path
+    static let mentionGuidePath = root.appendingPathComponent("intents/mention_guide.jsonl").path
 
     static func home() throws -> Home { try Home.load(path: homePath) }
 
