@@ -19,6 +19,8 @@ AREAS = [
     "Courtyard", "Rooftop", "Pool Area", "Hot Tub", "Scullery", "Larder", "Cloakroom", "Vestibule",
     "Lobby", "Server Room", "Recording Booth", "Dressing Room", "Boys Room", "Girls Room", "Teen Room",
     "Baby Room", "Granny Flat", "Back Garden", "Front Garden", "Side Yard", "Veranda", "Gazebo", "Pergola",
+    "Bedroom 2", "Bedroom 3", "Bedroom 4", "Bathroom 2", "Kids Room 2", "Guest Room 2", "Unit 1", "Unit 2",
+    "Flat 3", "Suite 4", "Room 5", "Office 2",
 ]
 
 FLOORS = [
@@ -26,6 +28,11 @@ FLOORS = [
     "Mezzanine", "Garden Level", "Lower Ground", "Penthouse", "Annex", "East Wing", "West Wing",
     "North Wing", "South Wing", "Main Level", "Split Level", "Loft Level", "Cellar Level", "Guest House",
     "Outbuilding", "Street Level", "Roof Level",
+    # Numbered and ordinal floors, as real homes name them: without them a model meets "1st" or
+    # "Level 2" only in timers and durations (Home Assistant's "First Floor" and "Second Floor" are
+    # its test home's, excluded_names.txt; "1st"/"2nd Floor" would be the same names respelled).
+    "Fourth Floor", "Fifth Floor", "3rd Floor", "4th Floor", "Floor 1", "Floor 2", "Floor 3", "Level 1",
+    "Level 2", "Level 3", "Level One", "Level Two", "Upper Floor", "Lower Floor", "Floor Zero", "Top Level",
 ]
 
 # Entity names per domain: standalone nouns (also combined with an area or a modifier) and proper names.
