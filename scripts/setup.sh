@@ -26,3 +26,8 @@ fi
 # The intent data generator's tests run in `make test`: small, pure-Python packages. pip leaves
 # pinned versions that are already installed alone (no network), and follows a changed pin.
 .venv/bin/python -m pip install --quiet -r scripts/data/requirements.txt
+# The 2025-07 tests' conventions come from the templates of their time: that release, beside the
+# current one, for `generate.py --also-templates` (a different version of the same package, so
+# in a folder of its own).
+[ -f .venv/intents-2025.6.23/home_assistant_intents/data/en.json ] || \
+    .venv/bin/python -m pip install --quiet --no-deps --target .venv/intents-2025.6.23 home-assistant-intents==2025.6.23

@@ -80,6 +80,7 @@ class Template:
     recognizer: object  # hassil Intents holding just this block
     lists: frozenset  # home lists it names
     state_list: object  # the binary-sensor state list it uses, if any
+    own_lists: dict = None  # another release's slot lists (--also-templates); None: the main release's
 
     def feasible(self, home):
         """Whether this home has something for each of the template's lists."""
@@ -96,6 +97,24 @@ class Template:
 
 def load_templates():
     intents = Intents.from_dict(merged_templates())
+    return intents, templates_of(intents)
+
+
+def load_release_templates(folder):
+    """The English templates of another home-assistant-intents release, installed in `folder`
+    (`pip install --no-deps --target FOLDER home-assistant-intents==VERSION`), as templates whose
+    ids start with the folder's name."""
+    path = os.path.join(folder, "home_assistant_intents", "data", "en.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            intents = Intents.from_dict(json.load(f))
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"error: no English templates of home-assistant-intents in {folder}: {e}")
+    return intents, templates_of(intents, prefix=os.path.basename(os.path.normpath(folder)) + "/",
+                                 own_lists=dict(intents.slot_lists))
+
+
+def templates_of(intents, prefix="", own_lists=None):
     out = []
     for name in S.INTENTS:
         for b, block in enumerate(intents.intents[name].data):
@@ -113,9 +132,9 @@ def load_templates():
                 if not slots <= set(S.INTENTS[name][0]):
                     continue  # e.g. colour temperature: not a slot EdgeLLM has
                 states = next((n for n in sorted(used) if n in SENSED_BY), None)
-                out.append(Template(f"{name}:{b}:{s}", name, block, sentence, rules, only,
-                                    frozenset(used & HOME_LISTS), states))
-    return intents, out
+                out.append(Template(f"{prefix}{name}:{b}:{s}", name, block, sentence, rules, only,
+                                    frozenset(used & HOME_LISTS), states, own_lists))
+    return out
 
 
 def merged_templates():
@@ -371,13 +390,15 @@ def vary(rng, text, protected):
 class HomeSampler:
     """Examples for one home at a time (one per worker process: template parsing is the slow part)."""
 
-    def __init__(self, intents, templates, heldout):
+    def __init__(self, intents, templates, heldout, train_only=()):
         self.templates, self.heldout, self.base_lists = templates, heldout, dict(intents.slot_lists)
         self.on_off = dataclasses.replace(intents, intents={k: intents.intents[k]
                                                             for k in ("HassTurnOn", "HassTurnOff")})
-        self.by_intent = {}
+        self.by_intent, self.train_only = {}, {}
         for t in templates:
             self.by_intent.setdefault(t.intent, []).append(t)
+        for t in train_only:
+            self.train_only.setdefault(t.intent, []).append(t)
 
     def examples(self, rng, home, home_id, split, count, absent):
         lists = {**self.base_lists, **slot_lists(home)}
@@ -404,6 +425,7 @@ class HomeSampler:
         held = [t for t in pool if t.id in self.heldout]
         if split == "train":
             pool = [t for t in pool if t.id not in self.heldout]
+            pool += [t for t in self.train_only.get(intent, []) if t.feasible(home)]
         elif held and rng.random() < 0.25:
             pool = held  # enough held-out templates in val/test to measure them
         if not pool:
@@ -413,7 +435,8 @@ class HomeSampler:
     def _positive(self, rng, home, lists, intent, split, stats):
         try:
             t = self._pick_template(rng, home, intent, split)
-            sample_lists = dict(lists)
+            own = {**t.own_lists, **slot_lists(home)} if t.own_lists is not None else lists
+            sample_lists = dict(own)
             if "name" in t.lists:
                 entities = block_entities(home, t)
                 if t.lists & {"area", "floor"}:
@@ -438,7 +461,7 @@ class HomeSampler:
                 context = rng.choice(home["areas"])["name"]
             if intent == "HassGetState" and self._is_a_command(text, lists, home):
                 raise Skip("reads as a command")
-            result = self._recognize(text, t, lists, context, used)
+            result = self._recognize(text, t, own, context, used)
             slots, context_area = to_gold(t, result, home)
         except Skip as e:
             stats[f"skipped {intent}: {e}"] += 1
@@ -517,9 +540,10 @@ def absent_names(rng, home, pools):
 _WORKER = {}
 
 
-def _init_worker(heldout):
+def _init_worker(heldout, also=None):
     intents, templates = load_templates()
-    _WORKER["sampler"] = HomeSampler(intents, templates, heldout)
+    train_only = load_release_templates(also)[1] if also else ()
+    _WORKER["sampler"] = HomeSampler(intents, templates, heldout, train_only)
 
 
 def _home_examples(job):
@@ -591,11 +615,17 @@ def main(argv=None):
                          "devices, like Home Assistant's test home; default: 0)")
     ap.add_argument("--invented-names", type=float, default=0.0, metavar="SHARE",
                     help="share of training homes whose names are made up (default: 0)")
+    ap.add_argument("--also-templates", metavar="FOLDER",
+                    help="also sample training commands from the templates of the home-assistant-intents "
+                         "release installed in FOLDER (setup.sh installs 2025.6.23, the conventions of Home "
+                         "Assistant's 2025-07 tests, in .venv/intents-2025.6.23); validation and test are unchanged")
     ap.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1))
     args = ap.parse_args(argv)
 
     _, templates = load_templates()
     heldout = choose_heldout(random.Random(f"{args.seed}:heldout"), templates)
+    if args.also_templates:
+        load_release_templates(args.also_templates)  # a missing folder fails here, in one line
     for option, share in (("--invented-names", args.invented_names), ("--large-homes", args.large_homes)):
         if not 0 <= share <= 1:
             ap.error(f"{option} must be between 0 and 1")
@@ -604,10 +634,10 @@ def main(argv=None):
                         args.invented_names, args.large_homes)
     jobs = [(args.seed, hid, split, home, args.per_home, absent) for hid, split, home, absent in homes]
     if args.jobs > 1:
-        with ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(heldout,)) as pool:
+        with ProcessPoolExecutor(args.jobs, initializer=_init_worker, initargs=(heldout, args.also_templates)) as pool:
             results = list(pool.map(_home_examples, jobs, chunksize=4))
     else:
-        _init_worker(heldout)
+        _init_worker(heldout, args.also_templates)
         results = [_home_examples(j) for j in jobs]
 
     os.makedirs(args.out, exist_ok=True)

@@ -25,6 +25,8 @@ import prompt  # noqa: E402
 import schema as S  # noqa: E402
 
 FILES = ["homes.jsonl", "train.jsonl", "val.jsonl", "test.jsonl", "val.eval.jsonl", "test.eval.jsonl"]
+# The 2025-07 tests' templates, installed by scripts/setup.sh.
+ALSO = os.path.join(ROOT, ".venv", "intents-2025.6.23")
 SMALL = ["--train-homes", "24", "--val-homes", "4", "--test-homes", "4", "--per-home", "60", "--jobs", "1"]
 
 
@@ -39,7 +41,8 @@ class GeneratedData(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.dirs = {}
         more = ["--invented-names", "0.5", "--extra-train-homes", "6", "--large-homes", "0.5"]
-        for name, seed, extra in (("a", 1, []), ("b", 1, []), ("c", 2, []), ("d", 1, more)):
+        also = ["--also-templates", ALSO]
+        for name, seed, extra in (("a", 1, []), ("b", 1, []), ("c", 2, []), ("d", 1, more), ("e", 1, also)):
             out = os.path.join(cls.tmp.name, name)
             with contextlib.redirect_stderr(io.StringIO()):  # the run's summary
                 generate.main(["--seed", str(seed), "--out", out] + SMALL + extra)
@@ -118,6 +121,28 @@ class GeneratedData(unittest.TestCase):
                         [size(h) for h in train[24:]])
         per_home = collections.Counter(x["home_id"] for x in read(os.path.join(self.dirs["d"], "train.jsonl")))
         self.assertEqual(per_home, {h["id"]: 60 for h in train})
+
+    def test_another_releases_templates_only_add_training_commands(self):
+        for f in ("val.jsonl", "test.jsonl", "val.eval.jsonl", "test.eval.jsonl", "homes.jsonl"):
+            self.assertTrue(filecmp.cmp(os.path.join(self.dirs["a"], f), os.path.join(self.dirs["e"], f),
+                                        shallow=False), f)
+        train = read(os.path.join(self.dirs["e"], "train.jsonl"))
+        homes = {o["id"]: o["home"] for o in read(os.path.join(self.dirs["e"], "homes.jsonl"))}
+        older = [x for x in train if x["template"].startswith("intents-2025.6.23/")]
+        self.assertTrue(0.1 * len(train) < len(older) < 0.9 * len(train), len(older))
+        # Sensor questions in device-class words: the 2025-07 tests ask them, 2026.10 has no template.
+        self.assertTrue(any(x["intent"] == "HassGetState" and "device_class" in x["slots"] for x in older))
+        for x in older:
+            intent, slots = S.parse(x["output"])
+            self.assertEqual((intent, slots), (x["intent"], x["slots"]), x)
+            self.assertIsNone(S.misfit(intent, slots, homes[x["home_id"]]), x)
+
+    def test_a_folder_without_templates_is_refused_in_one_line(self):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), self.assertRaises(SystemExit) as stop:
+            generate.main(["--out", os.path.join(self.tmp.name, "never"), "--also-templates", self.tmp.name])
+        self.assertIn("error: no English templates of home-assistant-intents in", str(stop.exception.code))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp.name, "never")))
 
     def test_shares_outside_zero_to_one_are_refused(self):
         for option in ("--invented-names", "--large-homes"):
