@@ -131,7 +131,7 @@ public final class IntentRecognizer: IntentRecognizing {
         let outcome: DecodeOutcome
         do {
             let constrained = options.constrained
-            let guide = options.guideMentions
+            let guide = options.guideMentions && constrained
                 ? MentionGuide(command: command, vocabulary: vocabulary, contextArea: resolver.speakerArea(context)) : nil
             outcome = try decoder.withLock { decoder throws(EngineError) in
                 constrained ? try decoder.run(request: request, deadline: deadline, guide: guide)

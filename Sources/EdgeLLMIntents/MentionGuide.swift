@@ -17,7 +17,6 @@ struct MentionGuide {
     private static let guidedKeys = ["name", "area", "floor"]
     private static let space = UInt8(ascii: " ")
     private static let semicolon = UInt8(ascii: ";")
-    private static let all = Array(IntentSchema.allName.utf8)
 
     init(command: String, vocabulary: HomeVocabulary, contextArea: String?) {
         let forms = MentionCheck.saidForms(command)
@@ -29,7 +28,11 @@ struct MentionGuide {
                 guard slot.kind == .entityName || slot.kind == .area || slot.kind == .floor else { continue }
                 let key = Array(slot.name.utf8)
                 let values = entry.values[slot.name] ?? []
-                said[intent, default: [:]][key] = values.filter { MentionCheck.says($0, forms) }.map { Array($0.utf8) }
+                // `all` is never a redirect's target, even when the command says "all": "all the
+                // garage lights" in a home without a garage must not become every light.
+                said[intent, default: [:]][key] = values.filter {
+                    $0.lowercased() != IntentSchema.allName && MentionCheck.says($0, forms)
+                }.map { Array($0.utf8) }
                 accepted[intent, default: [:]][key] = values.filter { value in
                     value.lowercased() == IntentSchema.allName
                         || (slot.kind == .area && contextArea?.lowercased() == value.lowercased())
@@ -82,9 +85,9 @@ struct MentionGuide {
                     if !keys.isEmpty, keys.allSatisfy({ allowed[$0]?.isEmpty ?? false }) { return false }
                 }
             }
-            // `all` is said in "all the fans", but names nothing: "all; area X" must keep its area.
+            // `said` holds no `all` ("all" names nothing: "all; area X" must keep its area).
             if close != nil, let keyEnd = segment.firstIndex(of: Self.space),
-               let values = said[Array(segment[..<keyEnd])], !segment[(keyEnd + 1)...].elementsEqual(Self.all),
+               let values = said[Array(segment[..<keyEnd])],
                values.contains(where: { $0.elementsEqual(segment[(keyEnd + 1)...]) }) {
                 namesSomethingSaid = true
             }

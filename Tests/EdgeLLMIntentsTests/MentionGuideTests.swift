@@ -47,6 +47,8 @@ struct MentionGuideTests {
         #expect(!Self.permits(g, "HassTurnOff name all; area", " Lounge"))
         // ... but is never steered there, nor to the bare space before a value.
         #expect(!Self.permits(g, "HassTurnOff name", " all", redirect: true))
+        #expect(!Self.permits(try Self.guide("turn off all the garage lights"), "HassTurnOff name", " all", redirect: true),
+                "not even when the command says all")
         #expect(!Self.permits(g, "HassTurnOff name all; area", " Study", redirect: true))
         let lamp = try Self.guide("reading lamp on")
         #expect(Self.permits(lamp, "HassTurnOn name", " Reading", redirect: true))

@@ -132,6 +132,13 @@ class GeneratedData(unittest.TestCase):
         self.assertTrue(0.1 * len(train) < len(older) < 0.9 * len(train), len(older))
         # Sensor questions in device-class words: the 2025-07 tests ask them, 2026.10 has no template.
         self.assertTrue(any(x["intent"] == "HassGetState" and "device_class" in x["slots"] for x in older))
+        # A held-out template the older release says word for word is not trained on through it.
+        _, current = generate.load_templates()
+        held = generate.choose_heldout(generate.random.Random("1:heldout"), current)
+        held_texts = {(t.intent, t.sentence.text) for t in current if t.id in held}
+        older_texts = {t.id: (t.intent, t.sentence.text) for t in generate.load_release_templates(ALSO)[1]}
+        self.assertTrue(held_texts & set(older_texts.values()), "the release shares some held-out templates")
+        self.assertFalse({older_texts[x["template"]] for x in older} & held_texts)
         for x in older:
             intent, slots = S.parse(x["output"])
             self.assertEqual((intent, slots), (x["intent"], x["slots"]), x)
