@@ -15,13 +15,16 @@ public enum MentionCheck {
     /// as (slot, value); nil when it says them all. `contextArea` is the speaker's area name.
     public static func unsaid(_ intent: Intent, in command: String, contextArea: String?) -> (slot: String, value: String)? {
         let said = saidForms(command)
-        for slot in ["name", "area", "floor"] {
+        for slot in slots {
             guard case .string(let value)? = intent.slots[slot], value.lowercased() != IntentSchema.allName else { continue }
             if slot == "area", let contextArea, value.lowercased() == contextArea.lowercased() { continue }
             if !says(value, said) { return (slot, value) }
         }
         return nil
     }
+
+    /// The slots whose values must be said.
+    static let slots = ["name", "area", "floor"]
 
     /// Every form of every word of a command, for `says`.
     static func saidForms(_ command: String) -> Set<String> { Set(words(command).flatMap(forms)) }

@@ -14,7 +14,7 @@ struct MentionGuide {
     private let said: [[UInt8]: [[UInt8]: [[UInt8]]]]
     private let accepted: [[UInt8]: [[UInt8]: [[UInt8]]]]
 
-    private static let guidedKeys = ["name", "area", "floor"]
+    private static let slotKeys = IntentSchema.slotOrder.map { Array($0.utf8) }
     private static let space = UInt8(ascii: " ")
     private static let semicolon = UInt8(ascii: ";")
 
@@ -24,20 +24,23 @@ struct MentionGuide {
         var accepted: [[UInt8]: [[UInt8]: [[UInt8]]]] = [:]
         for entry in vocabulary.entries {
             let intent = Array(entry.spec.name.utf8)
-            for slot in entry.spec.slots where Self.guidedKeys.contains(slot.name) {
+            for slot in entry.spec.slots where MentionCheck.slots.contains(slot.name) {
                 guard slot.kind == .entityName || slot.kind == .area || slot.kind == .floor else { continue }
-                let key = Array(slot.name.utf8)
-                let values = entry.values[slot.name] ?? []
-                // `all` is never a redirect's target, even when the command says "all": "all the
-                // garage lights" in a home without a garage must not become every light.
-                said[intent, default: [:]][key] = values.filter {
-                    $0.lowercased() != IntentSchema.allName && MentionCheck.says($0, forms)
-                }.map { Array($0.utf8) }
-                accepted[intent, default: [:]][key] = values.filter { value in
-                    value.lowercased() == IntentSchema.allName
-                        || (slot.kind == .area && contextArea?.lowercased() == value.lowercased())
-                        || MentionCheck.says(value, forms)
-                }.map { Array($0.utf8) }
+                var saidValues: [[UInt8]] = []
+                var acceptedValues: [[UInt8]] = []
+                for value in entry.values[slot.name] ?? [] {
+                    let lowered = value.lowercased()
+                    // `all` is never a redirect's target, even when the command says "all": "all the
+                    // garage lights" in a home without a garage must not become every light.
+                    let isAll = lowered == IntentSchema.allName
+                    let isSaid = !isAll && MentionCheck.says(value, forms)
+                    if isSaid { saidValues.append(Array(value.utf8)) }
+                    if isSaid || isAll || (slot.kind == .area && contextArea?.lowercased() == lowered) {
+                        acceptedValues.append(Array(value.utf8))
+                    }
+                }
+                said[intent, default: [:]][Array(slot.name.utf8)] = saidValues
+                accepted[intent, default: [:]][Array(slot.name.utf8)] = acceptedValues
             }
         }
         self.said = said
@@ -81,7 +84,7 @@ struct MentionGuide {
                 } else if namesSomethingSaid, !segment.isEmpty {
                     // A key still being spelled: refused when every key it can become is guided
                     // and has nothing allowed.
-                    let keys = IntentSchema.slotOrder.map { Array($0.utf8) }.filter { $0.starts(with: segment) }
+                    let keys = Self.slotKeys.filter { $0.starts(with: segment) }
                     if !keys.isEmpty, keys.allSatisfy({ allowed[$0]?.isEmpty ?? false }) { return false }
                 }
             }
