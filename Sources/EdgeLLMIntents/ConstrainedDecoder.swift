@@ -20,6 +20,8 @@ public struct DecodeOutcome: Sendable, Equatable {
     public var timedOut = false
     /// The token budget ran out and the grammar's shortest completion finished the line.
     public var truncated = false
+    /// Slots the mention guide went back on (`MentionGuide`): each costs one forward pass.
+    public var rewinds = 0
 }
 
 /// Greedy decoding under a TokenGrammar on a Session whose KV cache holds a fixed prompt prefix.
@@ -39,6 +41,19 @@ final class ConstrainedDecoder {
 
     private var batch: [Int32] = []
     private var output: [UInt8] = []
+
+    /// Where the latest slot began, for the guide to go back to: the decoder's state then and the
+    /// choices the model had, with their scores.
+    private struct SlotStart {
+        var state: Int32
+        var outputCount: Int
+        var position: Int
+        var generatedTokens: Int
+        var forcedTokens: Int
+        var choices: [(token: Int32, next: Int32, logit: Float)]
+        /// Keys already gone back on here.
+        var excluded: Set<[UInt8]> = []
+    }
 
     init(session: Session, grammar: TokenGrammar, prefixLength: Int, maxOutputTokens: Int, headRowsLimit: Int) {
         self.session = session
@@ -75,6 +90,7 @@ final class ConstrainedDecoder {
         let prefillEnd = Clock.now()
         outcome.prefillSeconds = prefillEnd - start
 
+        var slotStart: SlotStart?
         while !grammar.isComplete(state) {
             if let deadline, Clock.now() > deadline {
                 outcome.timedOut = true
@@ -86,7 +102,29 @@ final class ConstrainedDecoder {
                 outcome.truncated = true
                 break
             }
-            let (token, next) = target.map { steer(toward: $0, in: state) } ?? choose(logits, in: state, guide: guide)
+            if let guide, target == nil, guide.atSlotStart(output) {
+                slotStart = checkpoint(logits, in: state, outcome)
+            }
+            var (token, next) = target.map { steer(toward: $0, in: state) } ?? choose(logits, in: state, guide: guide)
+            if let guide, target == nil, var start = slotStart, !permits(token, guide, redirect: false),
+               let key = guide.guidedKey(ofValueIn: output + grammar.spelling(of: token)) {
+                // The guide stood aside on this slot's value: begin another slot that has a said value.
+                start.excluded.insert(key)
+                let before = Array(output[..<start.outputCount])
+                if let alternative = start.choices.first(where: {
+                    guide.beginsSaidSlot(before, appending: grammar.spelling(of: $0.token), excluding: start.excluded)
+                        && guide.permits(before, appending: grammar.spelling(of: $0.token), endsLine: false, redirect: true)
+                }) {
+                    session.rewind(to: start.position)
+                    output.removeSubrange(start.outputCount...)
+                    state = start.state
+                    outcome.generatedTokens = start.generatedTokens
+                    outcome.forcedTokens = start.forcedTokens
+                    outcome.rewinds += 1
+                    (token, next) = (alternative.token, alternative.next)
+                    slotStart = start
+                }
+            }
             outcome.modelChoices += 1
             if tokenizer.isEndOfGeneration(token) { break }
             batch.removeAll(keepingCapacity: true)
@@ -157,6 +195,15 @@ final class ConstrainedDecoder {
         }
         outcome.generatedTokens += tokens.count
         if forced { outcome.forcedTokens += tokens.count }
+    }
+
+    /// The decoder where a slot begins, with the model's choices there best first.
+    private func checkpoint(_ logits: UnsafeMutableBufferPointer<Float>, in state: Int32, _ outcome: DecodeOutcome) -> SlotStart {
+        let (tokens, next) = grammar.choices(state)
+        let choices = tokens.indices.map { (token: tokens[$0], next: next[$0], logit: logits[Int(tokens[$0])]) }
+            .sorted { $0.logit > $1.logit }
+        return SlotStart(state: state, outputCount: output.count, position: session.position,
+                         generatedTokens: outcome.generatedTokens, forcedTokens: outcome.forcedTokens, choices: choices)
     }
 
     /// The allowed token with the highest logit (the lowest id on ties, as argmax); with a guide,

@@ -172,7 +172,7 @@ public enum Evaluation {
     }
 
     /// `{"text", "gold": {"intent", "slots"}, "predicted": {"intent", "slots"}, "output", "status",
-    /// "latency_ms", "prompt_tokens", "generated_tokens", "forced_tokens", "decode_steps"}`.
+    /// "latency_ms", "prompt_tokens", "generated_tokens", "forced_tokens", "decode_steps", "rewinds"}`.
     public static func predictionLine(_ p: EvalPrediction) -> String {
         func intent(_ i: Intent?) -> String {
             JSONText.object([("intent", i.map { JSONText.quoted($0.name) } ?? "null"),
@@ -184,7 +184,8 @@ public enum Evaluation {
                       ("status", JSONText.quoted(r.status.rawValue)),
                       ("latency_ms", JSONText.number((p.latencyMilliseconds * 10).rounded() / 10)),
                       ("prompt_tokens", String(r.promptTokens)), ("generated_tokens", String(r.generatedTokens)),
-                      ("forced_tokens", String(r.forcedTokens)), ("decode_steps", String(r.decodeSteps))]
+                      ("forced_tokens", String(r.forcedTokens)), ("decode_steps", String(r.decodeSteps)),
+                      ("rewinds", String(r.rewinds))]
         if let error = r.error { fields.append(("error", JSONText.quoted(error))) }
         return JSONText.object(fields)
     }

@@ -146,6 +146,7 @@ public final class IntentRecognizer: IntentRecognizing {
                                  decodeMilliseconds: outcome.decodeSeconds * 1000)
         result.decodeSteps = outcome.decodeSteps
         result.forcedTokens = outcome.forcedTokens
+        result.rewinds = outcome.rewinds
         result.output = outcome.line
         if outcome.timedOut {
             result.status = .timeout

@@ -4,6 +4,11 @@
 /// areas and floors of a line must be words of the command — the speaker's own area excepted,
 /// which the satellite supplies — or the line is not acted on.
 ///
+/// A timer is the same: its duration must be said, so a line with an hours, minutes or seconds slot
+/// needs a unit of time with a number shortly before it ("5 min", "half an hour", "ninety uh
+/// seconds"); without one the model has read a duration into a command that has none ("first floor
+/// lights" is no 1-second timer, "the second floor lights" no timer at all).
+///
 /// Words match case-insensitively, ignoring punctuation, apostrophes and plural endings ("lights"
 /// says "Light", "kids room" says "Kid's Room", "switches" says "Switch", "batteries" says
 /// "Battery"), numbers up to twenty and ordinals up to tenth as words or digits ("bedroom two"
@@ -12,16 +17,53 @@
 /// (BENCHMARKS.md).
 public enum MentionCheck {
     /// The first of the line's name, area and floor slots whose value the command does not say,
-    /// as (slot, value); nil when it says them all. `contextArea` is the speaker's area name.
+    /// else its first duration slot when the command says no duration, as (slot, value); nil when
+    /// the command says them all. `contextArea` is the speaker's area name.
     public static func unsaid(_ intent: Intent, in command: String, contextArea: String?) -> (slot: String, value: String)? {
-        let said = saidForms(command)
+        let words = words(command)
+        let said = Set(words.flatMap(forms))
         for slot in slots {
             guard case .string(let value)? = intent.slots[slot], value.lowercased() != IntentSchema.allName else { continue }
             if slot == "area", let contextArea, value.lowercased() == contextArea.lowercased() { continue }
             if !says(value, said) { return (slot, value) }
         }
+        if !saysDuration(words), let slot = durationSlots.first(where: { intent.slots[$0] != nil }) {
+            return (slot, OutputSyntax.format(intent.slots[slot]!))
+        }
         return nil
     }
+
+    /// Slots that hold part of a duration; a line with one needs a duration said.
+    static let durationSlots = ["hours", "minutes", "seconds", "start_hours", "start_minutes", "start_seconds"]
+
+    /// Whether a command of these words says a duration: a unit of time with a number among the
+    /// three words before it (fillers come between: "30 uh minutes"), or run into it ("5min").
+    static func saysDuration(_ words: [String]) -> Bool {
+        words.indices.contains { i in
+            guard let numbered = timeUnit(words[i]) else { return false }
+            return numbered || words[max(0, i - 3)..<i].contains(where: isNumber)
+        }
+    }
+
+    /// For a unit of time, whether a number runs into it ("5min", "10secs"); nil for other words.
+    private static func timeUnit(_ word: String) -> Bool? {
+        let start = word.firstIndex { !$0.isNumber } ?? word.endIndex
+        let tail = String(word[start...])
+        guard timeUnits.contains(tail) || timeUnits.contains(String(tail.dropLast())) else { return nil }
+        return start != word.startIndex
+    }
+
+    private static let timeUnits: Set<String> = ["hour", "hr", "minute", "min", "second", "sec"]
+
+    /// Digits, or a number in words: ordinals are not ("first" is a floor), "a" is ("an hour").
+    private static func isNumber(_ word: String) -> Bool {
+        word.allSatisfy(\.isNumber) || numberWords[word].map { $0.allSatisfy(\.isNumber) } ?? false
+            || cardinals.contains(word)
+    }
+
+    private static let cardinals: Set<String> = [
+        "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "half", "quarter", "a", "an",
+    ]
 
     /// The slots whose values must be said.
     static let slots = ["name", "area", "floor"]

@@ -8,11 +8,25 @@
 /// to a value the command says, never to `all` or the speaker's area: where none is reachable (the
 /// command is about something this home lacks) the guide stands aside, the model writes what it
 /// writes and the check refuses it as before, so such a command still comes to no action.
+///
+/// When a value has no said value to be steered to but another target slot of the intent has one
+/// ("HassTurnOff name Kitchen cabinets" for "turn off the kitchen lights", with a Kitchen area),
+/// the decoder goes back to where the slot began and starts the best-scoring slot that has one
+/// instead (`ConstrainedDecoder`): the command then acts on what it says, not in the speaker's area.
+///
+/// Durations likewise: when the command says none, no duration slot is begun, and an intent that
+/// needs one (a timer) is not written at all, so the model's next choice of intent is taken ("turn
+/// on the first floor lights" is not a timer however much "first" looks like a number to it).
 struct MentionGuide {
     /// Per intent, per guided slot key, the values the command says, as the grammar spells them,
     /// and the values the model may write of its own accord: those, `all` and the speaker's area.
     private let said: [[UInt8]: [[UInt8]: [[UInt8]]]]
     private let accepted: [[UInt8]: [[UInt8]: [[UInt8]]]]
+    /// The intents the line may start as ("none" included) and, when the command says no
+    /// duration, those that need one and the duration keys.
+    private let lineStarts: [[UInt8]]
+    private let barredIntents: Set<[UInt8]>
+    private let barredKeys: Set<[UInt8]>
 
     private static let slotKeys = IntentSchema.slotOrder.map { Array($0.utf8) }
     private static let space = UInt8(ascii: " ")
@@ -45,6 +59,52 @@ struct MentionGuide {
         }
         self.said = said
         self.accepted = accepted
+        lineStarts = vocabulary.entries.map { Array($0.spec.name.utf8) } + [Array(OutputSyntax.none.utf8)]
+        if MentionCheck.saysDuration(MentionCheck.words(command)) {
+            barredIntents = []
+            barredKeys = []
+        } else {
+            let durations = Set(MentionCheck.durationSlots)
+            barredIntents = Set(vocabulary.entries.map(\.spec).filter { spec in
+                !spec.required.isDisjoint(with: durations) || (!spec.anyOf.isEmpty && spec.anyOf.isSubset(of: durations))
+            }.map { Array($0.name.utf8) })
+            barredKeys = Set(durations.map { Array($0.utf8) })
+        }
+    }
+
+    /// Whether a new slot (or the end of the line) comes next after `line`: the intent is written,
+    /// or a slot ended with ";".
+    func atSlotStart(_ line: [UInt8]) -> Bool {
+        guard let last = line.last else { return false }
+        if last == Self.semicolon || (last == Self.space && line.dropLast().last == Self.semicolon) { return true }
+        return !line.contains(Self.space) && lineStarts.contains(line)
+    }
+
+    /// The guided key whose value `line` is writing (the key and the space after it written).
+    func guidedKey(ofValueIn line: [UInt8]) -> [UInt8]? {
+        guard let (intent, segment) = Self.lastSegment(line), let keyEnd = segment.firstIndex(of: Self.space) else { return nil }
+        let key = Array(segment[..<keyEnd])
+        return said[intent]?[key] != nil ? key : nil
+    }
+
+    /// Whether `bytes` after `line` begin a guided key, none of `excluded`, for which the command
+    /// says a value: where the decoder may go instead of a slot with no said value reachable.
+    func beginsSaidSlot(_ line: [UInt8], appending bytes: some Collection<UInt8>, excluding excluded: Set<[UInt8]>) -> Bool {
+        guard let (intent, segment) = Self.lastSegment(line + bytes), !segment.isEmpty,
+              let keys = said[intent] else { return false }
+        let key = segment.firstIndex(of: Self.space).map { Array(segment[..<$0]) }
+        return keys.contains { candidate, values in
+            !values.isEmpty && !excluded.contains(candidate)
+                && (key.map { $0 == candidate } ?? candidate.starts(with: segment))
+        }
+    }
+
+    /// The intent of a line and the slot text after its last separator (nil before the intent ends).
+    private static func lastSegment(_ text: [UInt8]) -> ([UInt8], ArraySlice<UInt8>)? {
+        guard let intentEnd = text.firstIndex(of: space) else { return nil }
+        var start = (text.lastIndex(of: semicolon) ?? intentEnd) + 1
+        if start < text.count, text[start] == space, text[..<start].last == semicolon { start += 1 }
+        return (Array(text[..<intentEnd]), text[start...])
     }
 
     /// Whether `line` followed by `bytes` stays on course in every slot the new bytes touch: a
@@ -59,9 +119,16 @@ struct MentionGuide {
             text.removeSubrange(terminator...)
             endsLine = true
         }
-        guard let intentEnd = text.firstIndex(of: Self.space), let said = said[Array(text[..<intentEnd])],
-              let accepted = accepted[Array(text[..<intentEnd])] else { return true }
-        let allowed = redirect ? said : accepted
+        guard let intentEnd = text.firstIndex(of: Self.space) else {
+            // An intent still being spelled: refused when every intent it can become is barred.
+            guard !barredIntents.isEmpty else { return true }
+            return endsLine ? !barredIntents.contains(text)
+                : lineStarts.contains { $0.starts(with: text) && !barredIntents.contains($0) }
+        }
+        let intent = Array(text[..<intentEnd])
+        guard !barredIntents.contains(intent) else { return false }
+        let said = said[intent] ?? [:]
+        let allowed = redirect ? said : accepted[intent] ?? [:]
         var namesSomethingSaid = false
         var start = intentEnd + 1
         while start <= text.count {
@@ -71,6 +138,7 @@ struct MentionGuide {
             // Slots that ended before the new bytes were judged when they were written.
             if end >= line.count {
                 if let keyEnd = segment.firstIndex(of: Self.space) {
+                    if barredKeys.contains(Array(segment[..<keyEnd])) { return false }
                     if let values = allowed[Array(segment[..<keyEnd])] {
                         let value = segment[(keyEnd + 1)...]
                         let whole = close != nil || endsLine
@@ -81,11 +149,13 @@ struct MentionGuide {
                             return false
                         }
                     }
-                } else if namesSomethingSaid, !segment.isEmpty {
-                    // A key still being spelled: refused when every key it can become is guided
-                    // and has nothing allowed.
+                } else if !segment.isEmpty {
+                    // A key still being spelled: refused when every key it can become is barred,
+                    // or, once the line names something said, guided with nothing allowed.
                     let keys = Self.slotKeys.filter { $0.starts(with: segment) }
-                    if !keys.isEmpty, keys.allSatisfy({ allowed[$0]?.isEmpty ?? false }) { return false }
+                    if !keys.isEmpty, keys.allSatisfy({
+                        barredKeys.contains($0) || (namesSomethingSaid && allowed[$0]?.isEmpty ?? false)
+                    }) { return false }
                 }
             }
             // `said` holds no `all` ("all" names nothing: "all; area X" must keep its area).

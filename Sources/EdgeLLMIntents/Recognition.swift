@@ -90,6 +90,8 @@ public struct Recognition: Sendable, Equatable {
     public var decodeSteps = 0
     /// Tokens of the output line appended by the grammar without a choice of the model.
     public var forcedTokens = 0
+    /// Slots the mention guide went back on and began again (`MentionGuide`).
+    public var rewinds = 0
     /// The line the model wrote (`OutputSyntax`), for logs and evaluation.
     public var output = ""
 

@@ -68,6 +68,10 @@ struct GeneratedDataTests {
             let grammar = try #require(grammars[sample.homeID])
             let s = grammar.walk(grammar.start, Array(sample.output.utf8))
             #expect(s >= 0 && grammar.isAccepting(s), "\(sample.homeID): \(sample.output)")
+            // What a right line names, the command says (MentionCheck refuses nothing right).
+            if let gold {
+                #expect(MentionCheck.unsaid(gold, in: sample.text, contextArea: sample.context?.area) == nil, "\(sample.text)")
+            }
         }
         // edgellm eval reads the same lines.
         let cases = try Evaluation.load(path: Self.intents.appendingPathComponent("generated_sample.jsonl").path)

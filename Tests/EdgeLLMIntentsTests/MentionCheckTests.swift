@@ -23,6 +23,12 @@ struct MentionCheckTests {
         ("HassTurnOff name Lounge TV", "turn off the lounge TVs"),
         ("HassTurnOn area Bedroom 2; domain light", "lights on in bedroom two"),        // numbers said as words
         ("HassTurnOff floor 1st Floor; domain light", "turn off the first floor lights"),
+        ("HassStartTimer seconds 30", "set a timer for half a minute"),                 // durations in words
+        ("HassStartTimer hours 1", "timer for an hour"),
+        ("HassStartTimer minutes 30", "timer for 30 uh minutes"),                       // a filler between
+        ("HassStartTimer minutes 5", "5min timer"),                                     // run together
+        ("HassStartTimer minutes 45; seconds 10", "forty-five minute ten-seconds timer"),
+        ("HassCancelTimer start_minutes 5", "cancel the 5 minute timer"),
     ])
     func linesOnWhatTheCommandSaysPass(line: String, command: String) throws {
         #expect(try Self.unsaid(line, command) == nil)
@@ -33,6 +39,10 @@ struct MentionCheckTests {
         ("HassTurnOff area Guest Suite; domain light", "light out around my granny flat", "area Guest Suite"),
         ("HassTurnOn name Reading Lamp; area Lounge", "reading lamp on in the study", "area Lounge"),
         ("HassTurnOn name Desk Lamp", "turn on the lamp", "name Desk Lamp"),            // every word must be said
+        ("HassStartTimer seconds 15", "activate first floor lights", "seconds 15"),      // no duration said
+        ("HassStartTimer minutes 2", "turn on the second floor lights", "minutes 2"),   // "second" alone is no unit
+        ("HassStartTimer seconds 50", "set first floor temp to 50 degrees", "seconds 50"),
+        ("HassCancelTimer start_hours 1", "cancel the timer", "start_hours 1"),
     ])
     func linesOnWhatTheCommandDoesNotSayFail(line: String, command: String, unsaid: String) throws {
         #expect(try Self.unsaid(line, command) == unsaid)

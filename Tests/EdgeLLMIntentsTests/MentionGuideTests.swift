@@ -56,8 +56,41 @@ struct MentionGuideTests {
         #expect(Self.permits(lamp, "HassTurnOn name", " "))
     }
 
+    @Test func whereASlotBeginsAndWhereTheDecoderMayGoBackTo() throws {
+        let g = try Self.guide("turn off the nursery lights")
+        for line in ["HassTurnOff", "HassTurnOff domain light;", "HassTurnOff domain light; "] {
+            #expect(g.atSlotStart(Array(line.utf8)), "\(line)")
+        }
+        for line in ["HassTurn", "HassTurnOff name", "HassTurnOff name Night"] { #expect(!g.atSlotStart(Array(line.utf8)), "\(line)") }
+        #expect(g.guidedKey(ofValueIn: Array("HassTurnOff name Desk".utf8)) == Array("name".utf8))
+        #expect(g.guidedKey(ofValueIn: Array("HassTurnOff domain light; area Pat".utf8)) == Array("area".utf8))
+        #expect(g.guidedKey(ofValueIn: Array("HassTurnOff domain li".utf8)) == nil)
+        #expect(g.guidedKey(ofValueIn: Array("HassTurnOff name".utf8)) == nil, "no value yet")
+        // With `name` gone back on, the nursery (an area the command says) is where to go.
+        let name: Set<[UInt8]> = [Array("name".utf8)]
+        #expect(g.beginsSaidSlot(Array("HassTurnOff".utf8), appending: Array(" area".utf8), excluding: name))
+        #expect(g.beginsSaidSlot(Array("HassTurnOff".utf8), appending: Array(" ar".utf8), excluding: name))
+        #expect(!g.beginsSaidSlot(Array("HassTurnOff".utf8), appending: Array(" name".utf8), excluding: name))
+        #expect(!g.beginsSaidSlot(Array("HassTurnOff".utf8), appending: Array(" domain".utf8), excluding: name))
+        // Nothing said anywhere: nowhere to go, the line stands and the check refuses it.
+        #expect(!(try Self.guide("pause the granny flat music")).beginsSaidSlot(
+            Array("HassMediaPause".utf8), appending: Array(" area".utf8), excluding: name))
+    }
+
+    @Test func noTimerAndNoDurationWithoutADurationSaid() throws {
+        let lights = try Self.guide("activate first floor lights")
+        #expect(!Self.permits(lights, "Hass", "Start"), "HassStartTimer is the only intent that starts so")
+        #expect(!Self.permits(lights, "HassStartTimer", " seconds"))
+        #expect(Self.permits(lights, "Hass", "Turn") && Self.permits(lights, "", "none", endsLine: true))
+        let timer = try Self.guide("cancel the kitchen timer")
+        #expect(Self.permits(timer, "HassCancelTimer", " area"))
+        #expect(!Self.permits(timer, "HassCancelTimer", " start_minutes") && !Self.permits(timer, "HassCancelTimer", " start_"))
+        let said = try Self.guide("set a timer for 5 minutes")
+        #expect(Self.permits(said, "Hass", "Start") && Self.permits(said, "HassStartTimer", " minutes"))
+    }
+
     @Test func freeTextIsNotGuided() throws {
-        #expect(Self.permits(try Self.guide("set a pizza timer"), "HassStartTimer minutes 5; name", " pizza"))
+        #expect(Self.permits(try Self.guide("set a 5 minute pizza timer"), "HassStartTimer minutes 5; name", " pizza"))
         #expect(Self.permits(try Self.guide("add milk"), "HassShoppingListAddItem item", " bread", redirect: true))
     }
 
@@ -73,6 +106,26 @@ struct MentionGuideTests {
         let result = r.recognize("pause the granny flat music", context: CommandContext(), deadline: nil)
         #expect(result.status != .error)
         expectValidLine(result.output, r.vocabulary)
+    }
+
+    /// The shipped ternary model, on commands of the committed fixture home where it reaches for
+    /// what the command does not say.
+    @Test func theShippedModelIsSteeredOffUnsaidNamesAndDurations() throws {
+        let model = try IntentFixtures.model(IntentFixtures.shippedTernaryPath)
+        let home = try IntentFixtures.home()
+        let guided = try IntentRecognizer(model: model, home: home, agentArea: nil)
+        let unguided = try IntentRecognizer(model: model, home: home, agentArea: nil, options: .init(guideMentions: false))
+        // It names the hallway's only light, which the command does not say; the guide goes back
+        // and writes the area it does say.
+        let hallway = "could you turn off the hallway lights"
+        #expect(unguided.recognize(hallway, context: CommandContext(), deadline: nil).output == "HassTurnOff name Hallway Spots")
+        let steered = guided.recognize(hallway, context: CommandContext(), deadline: nil)
+        #expect(steered.output == "HassTurnOff area Hallway; domain light" && steered.rewinds == 1 && steered.status == .ok)
+        // "first" is no duration: no timer (this home has no first floor, so no action either).
+        let floor = "turn on the first floor lights"
+        #expect(unguided.recognize(floor, context: CommandContext(), deadline: nil).output.hasPrefix("HassStartTimer"))
+        let notTimer = guided.recognize(floor, context: CommandContext(), deadline: nil)
+        #expect(!notTimer.output.hasPrefix("HassStartTimer") && notTimer.actions.isEmpty, "\(notTimer.output)")
     }
 
     /// The shipped ternary model on two held-out homes of the generated test split where it
@@ -98,10 +151,15 @@ struct MentionGuideTests {
         print("mention guide fixture: exact \(right.guided) of \(cases.count) guided, \(right.unguided) unguided")
         #expect(right.guided >= 60, "\(right)")
         for (g, u) in zip(guided, unguided) {
-            #expect(g.exact || !u.exact, "the guide lost \(g.evalCase.text): \(g.recognition.output)")
             expectValidLine(g.recognition.output, try HomeVocabulary(home: try #require(g.evalCase.home)))
-            // A command about something this home lacks still comes to no action.
-            if g.evalCase.gold == nil { #expect(g.recognition.intent == nil, "\(g.evalCase.text): \(g.recognition.output)") }
+            if g.evalCase.gold == nil {
+                // A command about something this home lacks still comes to no action (a slot gone
+                // back on may turn a refusal into a "not found": "are the shades detected our
+                // south wing" in a home without shades).
+                #expect(g.recognition.actions.isEmpty, "\(g.evalCase.text): \(g.recognition.output)")
+            } else {
+                #expect(g.exact || !u.exact, "the guide lost \(g.evalCase.text): \(g.recognition.output)")
+            }
         }
     }
 }
