@@ -8,11 +8,14 @@ public struct HomeVocabulary: Sendable {
         public var values: [String: [String]]
         /// The device classes a device_class slot may take after each domain value.
         public var deviceClassesByDomain: [String: [String]]
+        /// Whether the home has something this intent acts on (or it needs nothing): the prompt
+        /// offers these; the others are there only to ask for a kind of device the home lacks.
+        public var offered = true
     }
 
     public let home: Home
     /// In `IntentSchema.intents` order; intents with nothing to act on are left out (no media
-    /// player: no HassMediaPause).
+    /// player: no HassMediaPause), except those that can ask for a kind of device (a `domain`).
     public let entries: [Entry]
     public let areaNames: [String]
     public let floorNames: [String]
@@ -46,8 +49,14 @@ public struct HomeVocabulary: Sendable {
 
     private static func entry(_ spec: IntentSpec, home: Home, areas: [String], floors: [String]) -> Entry? {
         let entities = home.entities.filter { IntentSchema.acts(spec, on: $0.domain) }
-        if !spec.domains.isEmpty && entities.isEmpty { return nil }
-        let domains = unique(entities.map(\.domain))
+        // A kind of device may be asked for where the home has none: "turn on the lights" in a
+        // home without lights is still HassTurnOn, which the resolver answers with "no light
+        // here" (rather than the model bending it into some intent that can be written). So a
+        // domain slot offers every domain the intent acts on; names, areas and floors stay the
+        // home's own.
+        let asksKinds = spec.slots.contains { $0.kind == .domain } && !spec.domains.contains("*")
+        if !spec.domains.isEmpty && entities.isEmpty && !asksKinds { return nil }
+        let domains = unique(entities.map(\.domain) + (asksKinds ? spec.domains : []))
         var values: [String: [String]] = [:]
         var byDomain: [String: [String]] = [:]
         for d in domains {
@@ -85,7 +94,8 @@ public struct HomeVocabulary: Sendable {
         restricted.slots = slots
         restricted.anyOf = spec.anyOf.intersection(kept)
         if !spec.anyOf.isEmpty && restricted.anyOf.isEmpty { return nil }
-        return Entry(spec: restricted, values: values, deviceClassesByDomain: byDomain)
+        return Entry(spec: restricted, values: values, deviceClassesByDomain: byDomain,
+                     offered: spec.domains.isEmpty || !entities.isEmpty)
     }
 
     static func unique(_ strings: [String]) -> [String] {

@@ -55,7 +55,7 @@ public struct PromptPrefix: Sendable {
             "Turn the command into one line: a Home Assistant intent and its slots, or none when it is not a command for this home.",
             "Line: Intent slot value; slot value",
         ]
-        lines.append("Intents: " + vocabulary.entries.map(\.spec.name).joined(separator: ", "))
+        lines.append("Intents: " + vocabulary.entries.filter(\.offered).map(\.spec.name).joined(separator: ", "))
         lines.append("Use only the slots the command needs.")
         let home = vocabulary.home
         if !home.areas.isEmpty {

@@ -55,6 +55,25 @@ struct GrammarTests {
         #expect(vocabulary.entry("HassMediaPause") == nil && vocabulary.entry("HassStartTimer") != nil)
     }
 
+    @Test func asksForKindsOfDeviceTheHomeLacks() throws {
+        // Home Assistant's "turn on the lights in the kitchen" tests declare a home of areas only.
+        let home = Home(areas: [.init(id: "k", name: "Kitchen")], entities: [])
+        let vocabulary = try HomeVocabulary(home: home)
+        let g = try IntentGrammar.build(vocabulary)
+        #expect(Self.accepts(g, "HassTurnOn area Kitchen; domain light"))
+        #expect(Self.accepts(g, "HassTurnOff domain cover; device_class blind"))
+        #expect(Self.accepts(g, "HassSetPosition area Kitchen; domain cover; position 50"))
+        #expect(!Self.accepts(g, "HassTurnOn name Kitchen Light"), "names stay the home's")
+        #expect(!Self.accepts(g, "HassTurnOn domain vacuum") && !Self.accepts(g, "HassMediaPause"))
+        // The prompt offers what the home can do, as the model was trained.
+        #expect(vocabulary.entry("HassTurnOn")?.offered == false && vocabulary.entry("HassStartTimer")?.offered == true)
+        #expect(!PromptPrefix.instructions(vocabulary).contains("HassTurnOn"))
+        // The resolver answers it with what is missing.
+        let resolution = try IntentResolver(vocabulary: vocabulary, agentArea: nil)
+            .resolve(try #require(try OutputSyntax.parse("HassTurnOn area Kitchen; domain light")))
+        #expect(!resolution.matched && resolution.speech == "Sorry, I couldn't find a light in the Kitchen.")
+    }
+
     @Test func rejectsNamesThatWouldBreakTheLine() {
         for name in ["Lamp; Desk", "Lamp\nDesk", " Lamp", "Lamp  Desk", ""] {
             let home = Home(areas: [], entities: [.init(entityID: "light.x", name: name, area: nil)])
