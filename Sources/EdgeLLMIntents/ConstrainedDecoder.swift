@@ -51,9 +51,13 @@ final class ConstrainedDecoder {
         var generatedTokens: Int
         var forcedTokens: Int
         var choices: [(token: Int32, next: Int32, logit: Float)]
-        /// Keys already gone back on here.
+        /// Keys already gone back on here, and the choices already taken here.
         var excluded: Set<[UInt8]> = []
+        var taken: Set<Int32> = []
     }
+
+    /// Going back is rare (a few in a hundred commands); more than this in one line is a loop.
+    private static let rewindLimit = 4
 
     init(session: Session, grammar: TokenGrammar, prefixLength: Int, maxOutputTokens: Int, headRowsLimit: Int) {
         self.session = session
@@ -106,14 +110,20 @@ final class ConstrainedDecoder {
                 slotStart = checkpoint(logits, in: state, outcome)
             }
             var (token, next) = target.map { steer(toward: $0, in: state) } ?? choose(logits, in: state, guide: guide)
-            if let guide, target == nil, var start = slotStart, !permits(token, guide, redirect: false),
-               let key = guide.guidedKey(ofValueIn: output + grammar.spelling(of: token)) {
-                // The guide stood aside on this slot's value: begin another slot that has a said value.
+            if slotStart?.outputCount == output.count { slotStart?.taken.insert(token) }
+            if let guide, target == nil, var start = slotStart, outcome.rewinds < Self.rewindLimit,
+               !permits(token, guide, redirect: false),
+               let key = guide.guidedKey(ofValueIn: output + grammar.spelling(of: token)),
+               MentionGuide.isSlot(key, output[start.outputCount...] + grammar.spelling(of: token)) {
+                // The guide stood aside on this slot's value: go back to where the slot began and
+                // take the model's best slot there that has a said value instead.
                 start.excluded.insert(key)
                 let before = Array(output[..<start.outputCount])
-                if let alternative = start.choices.first(where: {
-                    guide.beginsSaidSlot(before, appending: grammar.spelling(of: $0.token), excluding: start.excluded)
-                        && guide.permits(before, appending: grammar.spelling(of: $0.token), endsLine: false, redirect: true)
+                if let alternative = start.choices.first(where: { choice in
+                    guard !start.taken.contains(choice.token), !tokenizer.isEndOfGeneration(choice.token) else { return false }
+                    let bytes = grammar.spelling(of: choice.token)
+                    return guide.beginsSaidSlot(before, appending: bytes, excluding: start.excluded)
+                        && guide.permits(before, appending: bytes, endsLine: false, redirect: true)
                 }) {
                     session.rewind(to: start.position)
                     output.removeSubrange(start.outputCount...)
@@ -122,6 +132,7 @@ final class ConstrainedDecoder {
                     outcome.forcedTokens = start.forcedTokens
                     outcome.rewinds += 1
                     (token, next) = (alternative.token, alternative.next)
+                    start.taken.insert(token)
                     slotStart = start
                 }
             }

@@ -4,7 +4,7 @@
 /// areas and floors of a line must be words of the command — the speaker's own area excepted,
 /// which the satellite supplies — or the line is not acted on.
 ///
-/// A timer is the same: its duration must be said, so a line with an hours, minutes or seconds slot
+/// So must free text (a shopping item, a timer's delayed command). A timer's duration must be said, so a line with an hours, minutes or seconds slot
 /// needs a unit of time with a number shortly before it ("5 min", "half an hour", "ninety uh
 /// seconds"); without one the model has read a duration into a command that has none ("first floor
 /// lights" is no 1-second timer, "the second floor lights" no timer at all).
@@ -22,7 +22,7 @@ public enum MentionCheck {
     public static func unsaid(_ intent: Intent, in command: String, contextArea: String?) -> (slot: String, value: String)? {
         let words = words(command)
         let said = Set(words.flatMap(forms))
-        for slot in slots {
+        for slot in slots + textSlots {
             guard case .string(let value)? = intent.slots[slot], value.lowercased() != IntentSchema.allName else { continue }
             if slot == "area", let contextArea, value.lowercased() == contextArea.lowercased() { continue }
             if !says(value, said) { return (slot, value) }
@@ -67,6 +67,9 @@ public enum MentionCheck {
 
     /// The slots whose values must be said.
     static let slots = ["name", "area", "floor"]
+    /// Free text must be said as well (a timer's `name` is one already): "conversation_command
+    /// stop the tv" on a plain timer is made up.
+    static let textSlots = ["item", "conversation_command"]
 
     /// Every form of every word of a command, for `says`.
     static func saidForms(_ command: String) -> Set<String> { Set(words(command).flatMap(forms)) }

@@ -87,6 +87,12 @@ struct MentionGuide {
         return said[intent]?[key] != nil ? key : nil
     }
 
+    /// Whether `written`, the bytes after a slot start, are the slot `key` and nothing before it.
+    static func isSlot(_ key: [UInt8], _ written: some Collection<UInt8>) -> Bool {
+        let rest = written.drop { $0 == semicolon || $0 == space }
+        return rest.starts(with: key + [space]) && !rest.contains(semicolon)
+    }
+
     /// Whether `bytes` after `line` begin a guided key, none of `excluded`, for which the command
     /// says a value: where the decoder may go instead of a slot with no said value reachable.
     func beginsSaidSlot(_ line: [UInt8], appending bytes: some Collection<UInt8>, excluding excluded: Set<[UInt8]>) -> Bool {
@@ -138,8 +144,9 @@ struct MentionGuide {
             // Slots that ended before the new bytes were judged when they were written.
             if end >= line.count {
                 if let keyEnd = segment.firstIndex(of: Self.space) {
-                    if barredKeys.contains(Array(segment[..<keyEnd])) { return false }
-                    if let values = allowed[Array(segment[..<keyEnd])] {
+                    let key = Array(segment[..<keyEnd])
+                    if barredKeys.contains(key) { return false }
+                    if let values = allowed[key] {
                         let value = segment[(keyEnd + 1)...]
                         let whole = close != nil || endsLine
                         // A redirect must commit to a said value, not only to the space before one

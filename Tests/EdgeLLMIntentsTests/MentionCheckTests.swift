@@ -29,6 +29,8 @@ struct MentionCheckTests {
         ("HassStartTimer minutes 5", "5min timer"),                                     // run together
         ("HassStartTimer minutes 45; seconds 10", "forty-five minute ten-seconds timer"),
         ("HassCancelTimer start_minutes 5", "cancel the 5 minute timer"),
+        ("HassStartTimer minutes 5; conversation_command open the garage door", "in 5 minutes, open the garage door"),
+        ("HassShoppingListAddItem item oat milk", "add oat milk to my shopping list"),
     ])
     func linesOnWhatTheCommandSaysPass(line: String, command: String) throws {
         #expect(try Self.unsaid(line, command) == nil)
@@ -43,6 +45,8 @@ struct MentionCheckTests {
         ("HassStartTimer minutes 2", "turn on the second floor lights", "minutes 2"),   // "second" alone is no unit
         ("HassStartTimer seconds 50", "set first floor temp to 50 degrees", "seconds 50"),
         ("HassCancelTimer start_hours 1", "cancel the timer", "start_hours 1"),
+        ("HassStartTimer minutes 5; conversation_command stop the tv", "timer for 5 minutes", "conversation_command stop the tv"),
+        ("HassShoppingListAddItem item bread", "add milk to the list", "item bread"),       // free text made up
     ])
     func linesOnWhatTheCommandDoesNotSayFail(line: String, command: String, unsaid: String) throws {
         #expect(try Self.unsaid(line, command) == unsaid)

@@ -90,8 +90,17 @@ struct MentionGuideTests {
     }
 
     @Test func freeTextIsNotGuided() throws {
+        // The mention check refuses free text the command does not say; the guide leaves it be.
         #expect(Self.permits(try Self.guide("set a 5 minute pizza timer"), "HassStartTimer minutes 5; name", " pizza"))
-        #expect(Self.permits(try Self.guide("add milk"), "HassShoppingListAddItem item", " bread", redirect: true))
+        #expect(Self.permits(try Self.guide("add milk to the list"), "HassShoppingListAddItem item", " bread", redirect: true))
+    }
+
+    @Test func aSlotIsGoneBackOnOnlyWhereItBegan() {
+        let name = Array("name".utf8)
+        #expect(MentionGuide.isSlot(name, Array(" name Desk".utf8)))
+        #expect(MentionGuide.isSlot(name, Array("; name Desk".utf8)))
+        #expect(!MentionGuide.isSlot(name, Array(" area Study; name Desk".utf8)), "the slot began after the checkpoint")
+        #expect(!MentionGuide.isSlot(name, Array(" name".utf8)), "no value begun")
     }
 
     @Test func numbersPluralsAndPossessivesCountAsSaid() throws {
