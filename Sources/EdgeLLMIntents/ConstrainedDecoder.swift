@@ -20,7 +20,8 @@ public struct DecodeOutcome: Sendable, Equatable {
     public var timedOut = false
     /// The token budget ran out and the grammar's shortest completion finished the line.
     public var truncated = false
-    /// Slots the mention guide went back on (`MentionGuide`): each costs one forward pass.
+    /// Slots the mention guide went back on (`MentionGuide`): each throws away the forward passes
+    /// since the slot began and costs one more.
     public var rewinds = 0
 }
 
@@ -56,7 +57,7 @@ final class ConstrainedDecoder {
         var taken: Set<Int32> = []
     }
 
-    /// Going back is rare (a few in a hundred commands); more than this in one line is a loop.
+    /// Going back is rare (a few in a hundred commands); this bounds what one line may cost.
     private static let rewindLimit = 4
 
     init(session: Session, grammar: TokenGrammar, prefixLength: Int, maxOutputTokens: Int, headRowsLimit: Int) {
@@ -95,6 +96,9 @@ final class ConstrainedDecoder {
         outcome.prefillSeconds = prefillEnd - start
 
         var slotStart: SlotStart?
+        // Where a slot gone back to began: until it closes, its value must be one the command says
+        // (the model's own `all` or speaker's area would widen a refused line into an action).
+        var rewoundSlot: Int?
         while !grammar.isComplete(state) {
             if let deadline, Clock.now() > deadline {
                 outcome.timedOut = true
@@ -109,7 +113,9 @@ final class ConstrainedDecoder {
             if let guide, target == nil, guide.atSlotStart(output) {
                 slotStart = checkpoint(logits, in: state, outcome)
             }
-            var (token, next) = target.map { steer(toward: $0, in: state) } ?? choose(logits, in: state, guide: guide)
+            if let start = rewoundSlot, output[start...].contains(UInt8(ascii: ";")) { rewoundSlot = nil }
+            var (token, next) = target.map { steer(toward: $0, in: state) }
+                ?? choose(logits, in: state, guide: guide, strict: rewoundSlot != nil)
             if slotStart?.outputCount == output.count { slotStart?.taken.insert(token) }
             if let guide, target == nil, var start = slotStart, outcome.rewinds < Self.rewindLimit,
                !permits(token, guide, redirect: false),
@@ -134,6 +140,7 @@ final class ConstrainedDecoder {
                     (token, next) = (alternative.token, alternative.next)
                     start.taken.insert(token)
                     slotStart = start
+                    rewoundSlot = start.outputCount
                 }
             }
             outcome.modelChoices += 1
@@ -218,9 +225,10 @@ final class ConstrainedDecoder {
     }
 
     /// The allowed token with the highest logit (the lowest id on ties, as argmax); with a guide,
-    /// the highest the guide permits, or the highest of all when it permits none.
+    /// the highest the guide permits, or the highest of all when it permits none. `strict`: the
+    /// model's own choice too must lead to a value the command says.
     private func choose(_ logits: UnsafeMutableBufferPointer<Float>, in state: Int32,
-                        guide: MentionGuide?) -> (Int32, Int32) {
+                        guide: MentionGuide?, strict: Bool = false) -> (Int32, Int32) {
         let (tokens, next) = grammar.choices(state)
         var best = tokens.startIndex
         var bestValue = -Float.infinity
@@ -231,7 +239,7 @@ final class ConstrainedDecoder {
                 best = i
             }
         }
-        guard let guide, !permits(tokens[best], guide, redirect: false) else { return (tokens[best], next[best]) }
+        guard let guide, !permits(tokens[best], guide, redirect: strict) else { return (tokens[best], next[best]) }
         // Rarely reached (the model's own choice is usually permitted), so a sort is cheap enough.
         let ranked = tokens.indices.sorted { a, b in
             let (x, y) = (logits[Int(tokens[a])], logits[Int(tokens[b])])

@@ -153,13 +153,18 @@ public final class IntentRecognizer: IntentRecognizing {
             result.speech = Speech.timedOut
             return result
         }
-        interpret(outcome.line, command: command, context: context, into: &result)
+        interpret(outcome.line, command: command, context: context, rewound: outcome.rewinds > 0, into: &result)
         return result
     }
 
     /// The model's line as an outcome: parsed, checked against what the command says
     /// (`MentionCheck`), completed with the speaker's area and resolved into service calls.
-    func interpret(_ line: String, command: String, context: CommandContext, into result: inout Recognition) {
+    ///
+    /// A `rewound` HassTurnOn/Off line (the guide went back from a slot, `MentionGuide`) must still
+    /// say what kind of device: "activate dusty lamp at floor 1!" in a home without that lamp is
+    /// not every light, switch and fan on floor 1.
+    func interpret(_ line: String, command: String, context: CommandContext, rewound: Bool = false,
+                   into result: inout Recognition) {
         let parsed: Intent?
         do {
             parsed = try OutputSyntax.parse(line)
@@ -176,8 +181,10 @@ public final class IntentRecognizer: IntentRecognizing {
             result.speech = Speech.notUnderstood
             return
         }
-        if options.requireMention,
-           MentionCheck.unsaid(parsed, in: command, contextArea: resolver.speakerArea(context)) != nil {
+        let widened = rewound && (parsed.name == "HassTurnOn" || parsed.name == "HassTurnOff")
+            && ["name", "domain", "device_class"].allSatisfy { parsed.slots[$0] == nil }
+        if widened || options.requireMention
+            && MentionCheck.unsaid(parsed, in: command, contextArea: resolver.speakerArea(context)) != nil {
             result.status = .rejected
             result.speech = Speech.notUnderstood
             return

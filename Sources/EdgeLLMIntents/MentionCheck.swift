@@ -4,10 +4,11 @@
 /// areas and floors of a line must be words of the command — the speaker's own area excepted,
 /// which the satellite supplies — or the line is not acted on.
 ///
-/// So must free text (a shopping item, a timer's delayed command). A timer's duration must be said, so a line with an hours, minutes or seconds slot
-/// needs a unit of time with a number shortly before it ("5 min", "half an hour", "ninety uh
-/// seconds"); without one the model has read a duration into a command that has none ("first floor
-/// lights" is no 1-second timer, "the second floor lights" no timer at all).
+/// So must free text (a shopping item, a timer's delayed command). A timer's duration must be
+/// said too: a line with an hours, minutes or seconds slot needs a unit of time with a number
+/// before it ("5 min", "half an hour", "ninety uh seconds"); without one the model has read a
+/// duration into a command that has none ("first floor lights" is no 1-second timer, "the second
+/// floor lights" no timer at all). Which number the line writes is the model's.
 ///
 /// Words match case-insensitively, ignoring punctuation, apostrophes and plural endings ("lights"
 /// says "Light", "kids room" says "Kid's Room", "switches" says "Switch", "batteries" says
@@ -16,9 +17,9 @@
 /// held-out test split and of Home Assistant's test sentences passes with its gold slots
 /// (BENCHMARKS.md).
 public enum MentionCheck {
-    /// The first of the line's name, area and floor slots whose value the command does not say,
-    /// else its first duration slot when the command says no duration, as (slot, value); nil when
-    /// the command says them all. `contextArea` is the speaker's area name.
+    /// The first of the line's name, area, floor and free-text slots whose value the command does
+    /// not say, else its first duration slot when the command says no duration, as (slot, value);
+    /// nil when the command says them all. `contextArea` is the speaker's area name.
     public static func unsaid(_ intent: Intent, in command: String, contextArea: String?) -> (slot: String, value: String)? {
         let words = words(command)
         let said = Set(words.flatMap(forms))
@@ -36,22 +37,33 @@ public enum MentionCheck {
     /// Slots that hold part of a duration; a line with one needs a duration said.
     static let durationSlots = ["hours", "minutes", "seconds", "start_hours", "start_minutes", "start_seconds"]
 
-    /// Whether a command of these words says a duration: a unit of time with a number among the
-    /// three words before it (fillers come between: "30 uh minutes"), or run into it ("5min").
+    /// Whether a command of these words says a duration: a unit of time run into its number
+    /// ("5min") or with a number before it, only fillers and "and" between ("30 uh minutes", "5
+    /// and a half minutes"). "a" counts as a number ("an hour") but not right before "second":
+    /// "a second lamp" and "20 in the second bedroom" say no duration.
     static func saysDuration(_ words: [String]) -> Bool {
         words.indices.contains { i in
-            guard let numbered = timeUnit(words[i]) else { return false }
-            return numbered || words[max(0, i - 3)..<i].contains(where: isNumber)
+            guard let (unit, numbered) = timeUnit(words[i]) else { return false }
+            if numbered { return true }
+            for j in stride(from: i - 1, through: max(0, i - 3), by: -1) {
+                let word = words[j]
+                if isNumber(word), !(unit == "second" && j == i - 1 && (word == "a" || word == "an")) { return true }
+                guard between.contains(word) else { return false }
+            }
+            return false
         }
     }
 
-    /// For a unit of time, whether a number runs into it ("5min", "10secs"); nil for other words.
-    private static func timeUnit(_ word: String) -> Bool? {
+    /// For a unit of time, the unit and whether a number runs into it ("5min", "10secs").
+    private static func timeUnit(_ word: String) -> (unit: String, numbered: Bool)? {
         let start = word.firstIndex { !$0.isNumber } ?? word.endIndex
         let tail = String(word[start...])
-        guard timeUnits.contains(tail) || timeUnits.contains(String(tail.dropLast())) else { return nil }
-        return start != word.startIndex
+        guard let unit = [tail, String(tail.dropLast())].first(where: timeUnits.contains) else { return nil }
+        return (unit, start != word.startIndex)
     }
+
+    /// What may come between a number and its unit.
+    private static let between: Set<String> = ["and", "a", "an", "half", "uh", "um", "er", "like"]
 
     private static let timeUnits: Set<String> = ["hour", "hr", "minute", "min", "second", "sec"]
 

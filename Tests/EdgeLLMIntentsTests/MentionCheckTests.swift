@@ -44,6 +44,8 @@ struct MentionCheckTests {
         ("HassStartTimer seconds 15", "activate first floor lights", "seconds 15"),      // no duration said
         ("HassStartTimer minutes 2", "turn on the second floor lights", "minutes 2"),   // "second" alone is no unit
         ("HassStartTimer seconds 50", "set first floor temp to 50 degrees", "seconds 50"),
+        ("HassStartTimer seconds 20", "set the heat to 20 in the second bedroom", "seconds 20"),  // a number, but not the unit's
+        ("HassStartTimer seconds 1", "turn on a second lamp", "seconds 1"),
         ("HassCancelTimer start_hours 1", "cancel the timer", "start_hours 1"),
         ("HassStartTimer minutes 5; conversation_command stop the tv", "timer for 5 minutes", "conversation_command stop the tv"),
         ("HassShoppingListAddItem item bread", "add milk to the list", "item bread"),       // free text made up

@@ -130,6 +130,9 @@ struct MentionGuideTests {
         #expect(unguided.recognize(hallway, context: CommandContext(), deadline: nil).output == "HassTurnOff name Hallway Spots")
         let steered = guided.recognize(hallway, context: CommandContext(), deadline: nil)
         #expect(steered.output == "HassTurnOff area Hallway; domain light" && steered.rewinds == 1 && steered.status == .ok)
+        // Gone back, the new slot's value is one the command says, never the speaker's area.
+        let elsewhere = guided.recognize(hallway, context: CommandContext(area: "Study"), deadline: nil)
+        #expect(elsewhere.output == "HassTurnOff area Hallway; domain light", "\(elsewhere.output)")
         // "first" is no duration: no timer (this home has no first floor, so no action either).
         let floor = "turn on the first floor lights"
         #expect(unguided.recognize(floor, context: CommandContext(), deadline: nil).output.hasPrefix("HassStartTimer"))
