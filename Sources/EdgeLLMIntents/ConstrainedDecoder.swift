@@ -114,13 +114,12 @@ final class ConstrainedDecoder {
                 slotStart = checkpoint(logits, in: state, outcome)
             }
             if let start = rewoundSlot, output[start...].contains(UInt8(ascii: ";")) { rewoundSlot = nil }
-            var (token, next) = target.map { steer(toward: $0, in: state) }
+            var (token, next, stoodAside) = target.map { steer(toward: $0, in: state) }.map { ($0.0, $0.1, false) }
                 ?? choose(logits, in: state, guide: guide, strict: rewoundSlot != nil)
             if slotStart?.outputCount == output.count { slotStart?.taken.insert(token) }
-            if let guide, target == nil, var start = slotStart, outcome.rewinds < Self.rewindLimit,
-               !permits(token, guide, redirect: false),
-               let key = guide.guidedKey(ofValueIn: output + grammar.spelling(of: token)),
-               MentionGuide.isSlot(key, output[start.outputCount...] + grammar.spelling(of: token)) {
+            if stoodAside, let guide, var start = slotStart, outcome.rewinds < Self.rewindLimit,
+               case let written = output + grammar.spelling(of: token),
+               let key = guide.guidedKey(ofValueIn: written), MentionGuide.isSlot(key, written[start.outputCount...]) {
                 // The guide stood aside on this slot's value: go back to where the slot began and
                 // take the model's best slot there that has a said value instead.
                 start.excluded.insert(key)
@@ -225,10 +224,11 @@ final class ConstrainedDecoder {
     }
 
     /// The allowed token with the highest logit (the lowest id on ties, as argmax); with a guide,
-    /// the highest the guide permits, or the highest of all when it permits none. `strict`: the
-    /// model's own choice too must lead to a value the command says.
+    /// the highest the guide permits, or the highest of all when it permits none — `stoodAside`
+    /// when that one is not even the model's own to write. `strict`: the model's own choice too
+    /// must lead to a value the command says.
     private func choose(_ logits: UnsafeMutableBufferPointer<Float>, in state: Int32,
-                        guide: MentionGuide?, strict: Bool = false) -> (Int32, Int32) {
+                        guide: MentionGuide?, strict: Bool) -> (Int32, Int32, stoodAside: Bool) {
         let (tokens, next) = grammar.choices(state)
         var best = tokens.startIndex
         var bestValue = -Float.infinity
@@ -239,14 +239,15 @@ final class ConstrainedDecoder {
                 best = i
             }
         }
-        guard let guide, !permits(tokens[best], guide, redirect: strict) else { return (tokens[best], next[best]) }
+        guard let guide, !permits(tokens[best], guide, redirect: strict) else { return (tokens[best], next[best], false) }
         // Rarely reached (the model's own choice is usually permitted), so a sort is cheap enough.
         let ranked = tokens.indices.sorted { a, b in
             let (x, y) = (logits[Int(tokens[a])], logits[Int(tokens[b])])
             return x > y || (x == y && a < b)
         }
-        for i in ranked.dropFirst() where permits(tokens[i], guide, redirect: true) { return (tokens[i], next[i]) }
-        return (tokens[best], next[best])
+        for i in ranked.dropFirst() where permits(tokens[i], guide, redirect: true) { return (tokens[i], next[i], false) }
+        // Strict, the model's own choice may still be its own to write (`all`, the speaker's area).
+        return (tokens[best], next[best], !strict || !permits(tokens[best], guide, redirect: false))
     }
 
     private func permits(_ token: Int32, _ guide: MentionGuide, redirect: Bool) -> Bool {
