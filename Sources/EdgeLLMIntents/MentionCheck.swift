@@ -22,7 +22,7 @@ public enum MentionCheck {
     /// nil when the command says them all. `contextArea` is the speaker's area name.
     public static func unsaid(_ intent: Intent, in command: String, contextArea: String?) -> (slot: String, value: String)? {
         let words = words(command)
-        let said = Set(words.flatMap(forms))
+        let said = saidForms(words)
         for slot in slots + textSlots {
             guard case .string(let value)? = intent.slots[slot], value.lowercased() != IntentSchema.allName else { continue }
             if slot == "area", let contextArea, value.lowercased() == contextArea.lowercased() { continue }
@@ -84,7 +84,7 @@ public enum MentionCheck {
     static let textSlots = ["item", "conversation_command"]
 
     /// Every form of every word of a command, for `says`.
-    static func saidForms(_ command: String) -> Set<String> { Set(words(command).flatMap(forms)) }
+    static func saidForms(_ words: [String]) -> Set<String> { Set(words.flatMap(forms)) }
 
     /// Whether a command whose word forms are `said` says each word of `value`.
     static func says(_ value: String, _ said: Set<String>) -> Bool {

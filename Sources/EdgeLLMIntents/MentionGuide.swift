@@ -33,7 +33,8 @@ struct MentionGuide {
     private static let semicolon = UInt8(ascii: ";")
 
     init(command: String, vocabulary: HomeVocabulary, contextArea: String?) {
-        let forms = MentionCheck.saidForms(command)
+        let words = MentionCheck.words(command)
+        let forms = MentionCheck.saidForms(words)
         var said: [[UInt8]: [[UInt8]: [[UInt8]]]] = [:]
         var accepted: [[UInt8]: [[UInt8]: [[UInt8]]]] = [:]
         for entry in vocabulary.entries {
@@ -60,7 +61,7 @@ struct MentionGuide {
         self.said = said
         self.accepted = accepted
         lineStarts = vocabulary.entries.map { Array($0.spec.name.utf8) } + [Array(OutputSyntax.none.utf8)]
-        if MentionCheck.saysDuration(MentionCheck.words(command)) {
+        if MentionCheck.saysDuration(words) {
             barredIntents = []
             barredKeys = []
         } else {
