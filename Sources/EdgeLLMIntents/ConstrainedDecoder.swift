@@ -23,6 +23,9 @@ public struct DecodeOutcome: Sendable, Equatable {
     /// Slots the mention guide went back on (`MentionGuide`): each throws away the forward passes
     /// since the slot began and costs one more.
     public var rewinds = 0
+    /// The model put `none` first, narrowly, for a command that names one of the home's devices,
+    /// and its best intent was taken instead (`MentionGuide.saysName`).
+    public var noneOverruled = false
 }
 
 /// Greedy decoding under a TokenGrammar on a Session whose KV cache holds a fixed prompt prefix.
@@ -116,6 +119,10 @@ final class ConstrainedDecoder {
             if let start = rewoundSlot, output[start...].contains(UInt8(ascii: ";")) { rewoundSlot = nil }
             var (token, next, stoodAside) = target.map { steer(toward: $0, in: state) }.map { ($0.0, $0.1, false) }
                 ?? choose(logits, in: state, guide: guide, strict: rewoundSlot != nil)
+            if let guide, target == nil, output.isEmpty, guide.saysName, let intent = overrulingNone(token, logits, in: state, guide) {
+                (token, next) = intent
+                outcome.noneOverruled = true
+            }
             if slotStart?.outputCount == output.count { slotStart?.taken.insert(token) }
             if stoodAside, let guide, var start = slotStart, outcome.rewinds < Self.rewindLimit,
                case let written = output + grammar.spelling(of: token),
@@ -248,6 +255,21 @@ final class ConstrainedDecoder {
         for i in ranked.dropFirst() where permits(tokens[i], guide, redirect: true) { return (tokens[i], next[i], false) }
         // Strict, the model's own choice may still be its own to write (`all`, the speaker's area).
         return (tokens[best], next[best], !strict || !permits(tokens[best], guide, redirect: false))
+    }
+
+    /// Where the model's choice begins `none` and its best intent the guide permits scores within
+    /// `MentionGuide.noneLead` of it, that intent's first token.
+    private func overrulingNone(_ chosen: Int32, _ logits: UnsafeMutableBufferPointer<Float>, in state: Int32,
+                                _ guide: MentionGuide) -> (Int32, Int32)? {
+        guard MentionGuide.beginsNone(grammar.spelling(of: chosen)) else { return nil }
+        let (tokens, next) = grammar.choices(state)
+        var best: Int?
+        for i in tokens.indices where !tokenizer.isEndOfGeneration(tokens[i])
+            && !MentionGuide.beginsNone(grammar.spelling(of: tokens[i])) && permits(tokens[i], guide, redirect: false) {
+            if best.map({ logits[Int(tokens[i])] > logits[Int(tokens[$0])] }) ?? true { best = i }
+        }
+        guard let best, logits[Int(chosen)] - logits[Int(tokens[best])] < MentionGuide.noneLead else { return nil }
+        return (tokens[best], next[best])
     }
 
     private func permits(_ token: Int32, _ guide: MentionGuide, redirect: Bool) -> Bool {

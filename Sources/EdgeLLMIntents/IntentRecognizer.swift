@@ -153,7 +153,8 @@ public final class IntentRecognizer: IntentRecognizing {
             result.speech = Speech.timedOut
             return result
         }
-        interpret(outcome.line, command: command, context: context, rewound: outcome.rewinds > 0, into: &result)
+        interpret(outcome.line, command: command, context: context, rewound: outcome.rewinds > 0,
+                  noneOverruled: outcome.noneOverruled, into: &result)
         return result
     }
 
@@ -164,7 +165,7 @@ public final class IntentRecognizer: IntentRecognizing {
     /// say what kind of device: "activate dusty lamp at floor 1!" in a home without that lamp is
     /// not every light, switch and fan on floor 1.
     func interpret(_ line: String, command: String, context: CommandContext, rewound: Bool = false,
-                   into result: inout Recognition) {
+                   noneOverruled: Bool = false, into result: inout Recognition) {
         let parsed: Intent?
         do {
             parsed = try OutputSyntax.parse(line)
@@ -183,7 +184,8 @@ public final class IntentRecognizer: IntentRecognizing {
         }
         let widened = rewound && (parsed.name == "HassTurnOn" || parsed.name == "HassTurnOff")
             && ["name", "domain", "device_class"].allSatisfy { parsed.slots[$0] == nil }
-        if widened || options.requireMention
+        let guessed = noneOverruled && !MentionCheck.namesSaidDevice(parsed, in: command)
+        if widened || guessed || options.requireMention
             && MentionCheck.unsaid(parsed, in: command, contextArea: resolver.speakerArea(context)) != nil {
             result.status = .rejected
             result.speech = Speech.notUnderstood

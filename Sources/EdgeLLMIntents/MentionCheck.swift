@@ -34,6 +34,12 @@ public enum MentionCheck {
         return nil
     }
 
+    /// Whether the line's `name` is a device the command says (not `all`).
+    static func namesSaidDevice(_ intent: Intent, in command: String) -> Bool {
+        guard case .string(let name)? = intent.slots["name"], name.lowercased() != IntentSchema.allName else { return false }
+        return says(name, saidForms(words(command)))
+    }
+
     /// Slots that hold part of a duration; a line with one needs a duration said.
     static let durationSlots = ["hours", "minutes", "seconds", "start_hours", "start_minutes", "start_seconds"]
 

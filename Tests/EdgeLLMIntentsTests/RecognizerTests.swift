@@ -83,6 +83,24 @@ import Testing
         #expect(outcome("HassTurnOn area Study", rewound: false).status == .ok, "the model's own line is its own")
     }
 
+    @Test func aLineTakenOverTheModelsNoneMustNameADeviceTheCommandSays() throws {
+        let r = try Self.tiny()
+        func outcome(_ line: String, _ command: String) -> Recognition {
+            var result = Recognition(status: .ok, intent: nil, actions: [], speech: "")
+            r.interpret(line, command: command, context: CommandContext(), noneOverruled: true, into: &result)
+            return result
+        }
+        #expect(outcome("HassTurnOn name Reading Lamp", "reading lamp on").status == .ok)
+        // The model narrowly refused small talk that names the nursery window; its best intent
+        // acts on the nursery's lights, which the command names as no device.
+        let lights = outcome("HassTurnOn area Nursery; domain light", "can a nursery window be too bright")
+        #expect(lights.status == .rejected && lights.actions.isEmpty)
+        #expect(outcome("HassTurnOn name all; domain light", "is the reading lamp too bright").status == .rejected)
+        var own = Recognition(status: .ok, intent: nil, actions: [], speech: "")
+        r.interpret("HassTurnOn area Nursery; domain light", command: "nursery lights on", context: CommandContext(), into: &own)
+        #expect(own.status == .ok, "the model's own line is its own")
+    }
+
     @Test func thePromptPrefixIsPrefilledOnceAndReused() throws {
         let r = try Self.tiny()
         let first = r.recognize("switch on the reading lamp", context: CommandContext(), deadline: nil)
