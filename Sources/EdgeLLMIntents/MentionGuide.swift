@@ -32,6 +32,11 @@ struct MentionGuide {
     private let lineStarts: [[UInt8]]
     private let barredIntents: Set<[UInt8]>
     private let barredKeys: Set<[UInt8]>
+    /// Per intent, the areas and floors the command says that the line must name, by key in slot
+    /// order: a place said is a place meant. Not for intents with free text, which may say a place
+    /// ("a timer to turn off the kitchen lights"), nor for a place a device class also names
+    /// ("open the garage door").
+    private let places: [[UInt8]: [(key: [UInt8], values: [String])]]
     /// Whether the command says the whole name of one of the home's devices.
     let saysName: Bool
     /// How far (in logits) `none` must lead the model's best intent, for a command that says a
@@ -51,8 +56,16 @@ struct MentionGuide {
         let forms = MentionCheck.saidForms(words)
         var said: [[UInt8]: [[UInt8]: [[UInt8]]]] = [:]
         var accepted: [[UInt8]: [[UInt8]: [[UInt8]]]] = [:]
+        var places: [[UInt8]: [(key: [UInt8], values: [String])]] = [:]
         for entry in vocabulary.entries {
             let intent = Array(entry.spec.name.utf8)
+            if !entry.spec.slots.contains(where: { $0.kind == .text }) {
+                let kinds = Set(entry.deviceClassesByDomain.values.joined())
+                for key in ["area", "floor"] where entry.spec.slot(key) != nil {
+                    let values = (entry.values[key] ?? []).filter { MentionCheck.says($0, forms) && !kinds.contains($0.lowercased()) }
+                    if !values.isEmpty { places[intent, default: []].append((Array(key.utf8), values)) }
+                }
+            }
             for slot in entry.spec.slots where MentionCheck.slots.contains(slot.name) {
                 guard slot.kind == .entityName || slot.kind == .area || slot.kind == .floor else { continue }
                 var saidValues: [[UInt8]] = []
@@ -74,6 +87,7 @@ struct MentionGuide {
         }
         self.said = said
         self.accepted = accepted
+        self.places = places
         saysName = said.values.contains { keys in keys[Self.nameKey].map { !$0.isEmpty } ?? false }
         lineStarts = vocabulary.entries.map { Array($0.spec.name.utf8) } + [Self.noneLine]
         if MentionCheck.saysDuration(words) {
@@ -121,6 +135,27 @@ struct MentionGuide {
         }
     }
 
+    private static let order = Dictionary(uniqueKeysWithValues: slotKeys.enumerated().map { ($1, $0) })
+
+    /// Whether a key at slot-order position `next`, after a line whose last key is at `last`,
+    /// would leave out for good a place the command says that no written name says either.
+    private static func passesPlace(before next: Int, after last: Int, _ places: [(key: [UInt8], values: [String])],
+                                    named: [String]) -> Bool {
+        places.contains { place in
+            guard let index = order[place.key], index > last, index < next else { return false }
+            let forms = MentionCheck.saidForms(named.flatMap(MentionCheck.words))
+            return place.values.contains { !MentionCheck.says($0, forms) }
+        }
+    }
+
+    /// Whether a line ending here names `all` without saying what kind of device: "HassTurnOff
+    /// name all; area Office" is everything in the office, and no training or test line means that.
+    private static func leavesAllUnsaid(_ named: [String], lastKey: Int) -> Bool {
+        named.contains { $0.lowercased() == IntentSchema.allName } && lastKey < kindKey
+    }
+
+    private static let kindKey = order[Array("domain".utf8)]!
+
     /// Whether `bytes` at the start of a line spell the beginning of `none`.
     static func beginsNone(_ bytes: some Collection<UInt8>) -> Bool {
         !bytes.isEmpty && (noneLine.starts(with: bytes) || bytes.starts(with: noneLine))
@@ -157,6 +192,9 @@ struct MentionGuide {
         let said = said[intent] ?? [:]
         let allowed = redirect ? said : accepted[intent] ?? [:]
         var namesSomethingSaid = false
+        var lastKey = -1
+        var named: [String] = []
+        let places = places[intent] ?? []
         var start = intentEnd + 1
         while start <= text.count {
             let close = text[start...].firstIndex(of: Self.semicolon)
@@ -167,6 +205,11 @@ struct MentionGuide {
                 if let keyEnd = segment.firstIndex(of: Self.space) {
                     let key = Array(segment[..<keyEnd])
                     if barredKeys.contains(key) { return false }
+                    if endsLine, close == nil, let index = Self.order[key] {
+                        let names = named + (index == 0 ? [String(decoding: segment[(keyEnd + 1)...], as: UTF8.self)] : [])
+                        if Self.passesPlace(before: Self.slotKeys.count, after: index, places, named: names)
+                            || Self.leavesAllUnsaid(names, lastKey: index) { return false }
+                    }
                     if let values = allowed[key] {
                         let value = segment[(keyEnd + 1)...]
                         let whole = close != nil || endsLine
@@ -179,12 +222,21 @@ struct MentionGuide {
                     }
                 } else if !segment.isEmpty {
                     // A key still being spelled: refused when every key it can become is barred,
-                    // or, once the line names something said, guided with nothing allowed.
+                    // or, once the line names something said, guided with nothing allowed, or
+                    // would pass a place the command says that the line has not named.
                     let keys = Self.slotKeys.filter { $0.starts(with: segment) }
                     if !keys.isEmpty, keys.allSatisfy({
                         barredKeys.contains($0) || (namesSomethingSaid && allowed[$0]?.isEmpty ?? false)
+                            || Self.passesPlace(before: Self.order[$0] ?? 0, after: lastKey, places, named: named)
                     }) { return false }
+                } else if endsLine, close == nil, Self.passesPlace(before: Self.slotKeys.count, after: lastKey, places, named: named)
+                            || Self.leavesAllUnsaid(named, lastKey: lastKey) {
+                    return false
                 }
+            }
+            if let keyEnd = segment.firstIndex(of: Self.space), let index = Self.order[Array(segment[..<keyEnd])] {
+                lastKey = index
+                if index == 0 { named.append(String(decoding: segment[(keyEnd + 1)...], as: UTF8.self)) }
             }
             // `said` holds no `all` ("all" names nothing: "all; area X" must keep its area).
             if close != nil, let keyEnd = segment.firstIndex(of: Self.space),

@@ -50,8 +50,10 @@ struct GeneratedDataTests {
 
     @Test func generatedLinesAreCanonicalAndTheGrammarAcceptsThem() throws {
         var grammars: [String: ByteGrammar] = [:]
+        var homes: [String: Home] = [:]
         for line in try Self.lines("generated_sample_homes.jsonl", as: HomeLine.self) {
             grammars[line.id] = try IntentGrammar.build(try HomeVocabulary(home: line.home))
+            homes[line.id] = line.home
         }
         let samples = try Self.lines("generated_sample.jsonl", as: SampleLine.self)
         #expect(samples.count >= 40 && grammars.count >= 2)
@@ -72,6 +74,13 @@ struct GeneratedDataTests {
             if let gold {
                 #expect(MentionCheck.unsaid(gold, in: sample.text, contextArea: sample.context?.area) == nil, "\(sample.text)")
             }
+            // Nor does the mention guide bar any byte of a right line.
+            let guide = MentionGuide(command: sample.text, vocabulary: try HomeVocabulary(home: try #require(homes[sample.homeID])),
+                                     contextArea: sample.context?.area)
+            let bytes = Array(sample.output.utf8)
+            let barred = bytes.indices.first { !guide.permits(Array(bytes[..<$0]), appending: [bytes[$0]], endsLine: false, redirect: false) }
+            #expect(barred == nil && guide.permits(bytes, appending: [], endsLine: true, redirect: false),
+                    "\(sample.text): \(sample.output) barred at \(barred ?? bytes.count)")
         }
         // edgellm eval reads the same lines.
         let cases = try Evaluation.load(path: Self.intents.appendingPathComponent("generated_sample.jsonl").path)

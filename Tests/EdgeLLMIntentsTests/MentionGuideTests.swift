@@ -105,6 +105,36 @@ struct MentionGuideTests {
         #expect(!MentionGuide.beginsNone(Array("Hass".utf8)) && !MentionGuide.beginsNone([UInt8]()))
     }
 
+    @Test func aPlaceTheCommandSaysIsNotLeftOut() throws {
+        let g = try Self.guide("turn off the lights in the study")
+        #expect(!Self.permits(g, "HassTurnOff", " domain"), "the study would be left out for good")
+        #expect(!Self.permits(g, "HassTurnOff", " d"))
+        #expect(Self.permits(g, "HassTurnOff", " area"))
+        #expect(Self.permits(g, "HassTurnOff area Study;", " domain"))
+        #expect(Self.permits(g, "HassTurnOff area Study; domain light", "", endsLine: true))
+        let lamp = try Self.guide("turn on the desk lamp in the study")
+        #expect(!Self.permits(lamp, "HassTurnOn name Desk Lamp", "", endsLine: true))
+        #expect(!Self.permits(lamp, "HassTurnOn name Desk Lamp;", " domain"))
+        #expect(Self.permits(lamp, "HassTurnOn name Desk Lamp;", " area"))
+        // A name that says the place names it already.
+        #expect(Self.permits(try Self.guide("turn on the study radio"), "HassTurnOn name Study Radio", "", endsLine: true))
+        // Free text may say a place: a timer's command is no place for the timer.
+        let timer = try Self.guide("in 5 minutes turn off the study lights")
+        #expect(Self.permits(timer, "HassStartTimer minutes 5;", " conversation_command"))
+        // Nor is a place that a device class also names.
+        let home = Home(areas: [.init(id: "g", name: "Garage")],
+                        entities: [.init(entityID: "cover.door", name: "Big Door", area: "g", deviceClass: "garage")])
+        let garage = MentionGuide(command: "open the garage door", vocabulary: try HomeVocabulary(home: home), contextArea: nil)
+        #expect(Self.permits(garage, "HassTurnOn", " domain"))
+    }
+
+    @Test func aLineThatNamesAllSaysWhatKindOfDevice() throws {
+        let g = try Self.guide("switch off all the fans in the study")
+        #expect(!Self.permits(g, "HassTurnOff name all; area Study", "", endsLine: true), "everything in the study")
+        #expect(Self.permits(g, "HassTurnOff name all; area Study;", " domain"))
+        #expect(Self.permits(g, "HassTurnOff name all; area Study; domain fan", "", endsLine: true))
+    }
+
     @Test func aSlotIsGoneBackOnOnlyWhereItBegan() {
         let name = Array("name".utf8)
         #expect(MentionGuide.isSlot(name, Array(" name Desk".utf8)))
