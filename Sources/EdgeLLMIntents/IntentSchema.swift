@@ -102,9 +102,11 @@ public enum IntentSchema {
     public static let states = ["on", "off", "open", "closed", "locked", "unlocked", "home", "not_home"]
 
     /// The states that apply to one domain (Home Assistant's tests ask binary sensors "on"/"off"
-    /// whatever they sense); every state for domains not listed.
+    /// whatever they sense); every state for domains not listed. A sensor has a value, not one of
+    /// these: "what is the outside temperature" asks for it, no `state`.
     public static func states(of domain: String) -> [String] {
         switch domain {
+        case "sensor": []
         case "binary_sensor", "light", "switch", "fan", "input_boolean", "automation", "siren": ["on", "off"]
         case "cover", "valve": ["open", "closed"]
         case "lock": ["locked", "unlocked"]

@@ -74,6 +74,17 @@ struct GrammarTests {
         #expect(!resolution.matched && resolution.speech == "Sorry, I couldn't find a light in the Kitchen.")
     }
 
+    @Test func aSensorIsReadNotAskedOnOrOff() throws {
+        let home = Home(areas: [.init(id: "k", name: "Kitchen")],
+                        entities: [.init(entityID: "sensor.t", name: "Outside Temperature", area: "k", deviceClass: "temperature"),
+                                   .init(entityID: "light.k", name: "Kitchen Light", area: "k")])
+        let g = try IntentGrammar.build(try HomeVocabulary(home: home))
+        #expect(Self.accepts(g, "HassGetState name Outside Temperature; domain sensor; device_class temperature"))
+        #expect(!Self.accepts(g, "HassGetState name Outside Temperature; domain sensor; device_class temperature; state on"))
+        #expect(!Self.accepts(g, "HassGetState domain sensor; state off"))
+        #expect(Self.accepts(g, "HassGetState name Kitchen Light; domain light; state on"))
+    }
+
     @Test func rejectsNamesThatWouldBreakTheLine() {
         for name in ["Lamp; Desk", "Lamp\nDesk", " Lamp", "Lamp  Desk", ""] {
             let home = Home(areas: [], entities: [.init(entityID: "light.x", name: name, area: nil)])
