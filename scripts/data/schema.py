@@ -153,7 +153,7 @@ def states_of(d):
     if d in ("binary_sensor", "light", "switch", "fan", "input_boolean", "automation", "siren"):
         return ["on", "off"]
     return {"cover": ["open", "closed"], "valve": ["open", "closed"], "lock": ["locked", "unlocked"],
-            "person": ["home", "not_home"]}.get(d, STATES)
+            "person": ["home", "not_home"], "sensor": []}.get(d, STATES)
 
 
 def misfit(intent, slots, home):
