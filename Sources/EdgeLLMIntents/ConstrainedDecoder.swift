@@ -83,6 +83,7 @@ final class ConstrainedDecoder {
     /// grammar leaves a way to one (`MentionGuide`).
     func run(request: [Int32], deadline: Double?, target: [UInt8]? = nil,
              guide: MentionGuide? = nil) throws(EngineError) -> DecodeOutcome {
+        var guide = guide
         var outcome = DecodeOutcome(line: "")
         let start = Clock.now()
         session.rewind(to: prefixLength)
@@ -149,6 +150,9 @@ final class ConstrainedDecoder {
                     rewoundSlot = start.outputCount
                 }
             }
+            // A line gone back on says what kind of device of its own accord or is refused:
+            // "activate dusty lamp at floor 1!" is not every light on floor 1.
+            if outcome.rewinds > 0 { guide?.addsKind = false }
             outcome.modelChoices += 1
             if tokenizer.isEndOfGeneration(token) { break }
             batch.removeAll(keepingCapacity: true)

@@ -153,18 +153,18 @@ public final class IntentRecognizer: IntentRecognizing {
             result.speech = Speech.timedOut
             return result
         }
-        interpret(outcome.line, command: command, context: context, rewound: outcome.rewinds > 0,
-                  noneOverruled: outcome.noneOverruled, into: &result)
+        interpret(outcome.line, command: command, context: context, noneOverruled: outcome.noneOverruled, into: &result)
         return result
     }
 
     /// The model's line as an outcome: parsed, checked against what the command says
     /// (`MentionCheck`), completed with the speaker's area and resolved into service calls.
     ///
-    /// A `rewound` HassTurnOn/Off line (the guide went back from a slot, `MentionGuide`) must still
-    /// say what kind of device: "activate dusty lamp at floor 1!" in a home without that lamp is
-    /// not every light, switch and fan on floor 1.
-    func interpret(_ line: String, command: String, context: CommandContext, rewound: Bool = false,
+    /// A HassTurnOn/Off line that names no device (or `all`) must say what kind of device: "lights
+    /// out in bedroom 3" is not everything in bedroom 3, nor "activate dusty lamp at floor 1!" (a
+    /// lamp the home lacks, gone back on by the guide) every light, switch and fan on floor 1. A
+    /// line taken over the model's `none` (`noneOverruled`) must name a device the command says.
+    func interpret(_ line: String, command: String, context: CommandContext,
                    noneOverruled: Bool = false, into result: inout Recognition) {
         let parsed: Intent?
         do {
@@ -182,8 +182,9 @@ public final class IntentRecognizer: IntentRecognizing {
             result.speech = Speech.notUnderstood
             return
         }
-        let widened = rewound && (parsed.name == "HassTurnOn" || parsed.name == "HassTurnOff")
-            && ["name", "domain", "device_class"].allSatisfy { parsed.slots[$0] == nil }
+        let widened = (parsed.name == "HassTurnOn" || parsed.name == "HassTurnOff")
+            && ["domain", "device_class"].allSatisfy { parsed.slots[$0] == nil }
+            && (parsed.slots["name"] == nil || parsed.slots["name"]?.text?.lowercased() == IntentSchema.allName)
         let guessed = noneOverruled && !MentionCheck.namesSaidDevice(parsed, in: command)
         if widened || guessed || options.requireMention
             && MentionCheck.unsaid(parsed, in: command, contextArea: resolver.speakerArea(context)) != nil {

@@ -17,9 +17,9 @@
 /// held-out test split and of Home Assistant's test sentences passes with its gold slots
 /// (BENCHMARKS.md).
 public enum MentionCheck {
-    /// The first of the line's name, area, floor and free-text slots whose value the command does
-    /// not say, else its first duration slot when the command says no duration, as (slot, value);
-    /// nil when the command says them all. `contextArea` is the speaker's area name.
+    /// The first of the line's name, area, floor, free-text and colour slots whose value the
+    /// command does not say, else its first duration slot when the command says no duration, as
+    /// (slot, value); nil when the command says them all. `contextArea` is the speaker's area name.
     public static func unsaid(_ intent: Intent, in command: String, contextArea: String?) -> (slot: String, value: String)? {
         let words = words(command)
         let said = saidForms(words)
@@ -39,6 +39,29 @@ public enum MentionCheck {
         guard case .string(let name)? = intent.slots["name"], name.lowercased() != IntentSchema.allName else { return false }
         return says(name, saidForms(words(command)))
     }
+
+    /// Slots that hold a number the command must give: a brightness, position, volume or
+    /// temperature.
+    static let numberSlots = ["brightness", "position", "volume_level", "temperature"]
+
+    /// Whether a command of these words says a number that is not part of one of `names` (the
+    /// names, areas and floors it says): "50", "twenty five", "max", but not the 3 of "make
+    /// bedroom 3 red" in a home with a Bedroom 3.
+    static func saysNumber(_ words: [String], apartFrom names: [String]) -> Bool {
+        var rest = words
+        for name in names {
+            for word in Self.words(name) {
+                if let i = rest.firstIndex(where: { forms($0).contains(word) }) { rest.remove(at: i) }
+            }
+        }
+        return rest.contains { word in
+            word.first?.isNumber ?? false || extremes.contains(word)
+                || (isNumber(word) && word != "a" && word != "an")
+        }
+    }
+
+    /// "to the max" is brightness 100, "minimum brightness" 1.
+    private static let extremes: Set<String> = ["max", "maximum", "highest", "min", "minimum", "lowest"]
 
     /// Slots that hold part of a duration; a line with one needs a duration said.
     static let durationSlots = ["hours", "minutes", "seconds", "start_hours", "start_minutes", "start_seconds"]
@@ -86,8 +109,8 @@ public enum MentionCheck {
     /// The slots whose values must be said.
     static let slots = ["name", "area", "floor"]
     /// Free text must be said as well (a timer's `name` is one already): "conversation_command
-    /// stop the tv" on a plain timer is made up.
-    static let textSlots = ["item", "conversation_command"]
+    /// stop the tv" on a plain timer is made up. So must a colour: no colour said, no colour.
+    static let textSlots = ["item", "conversation_command", "color"]
 
     /// Every form of every word of a command, for `says`.
     static func saidForms(_ words: [String]) -> Set<String> { Set(words.flatMap(forms)) }

@@ -39,6 +39,9 @@ struct MentionGuide {
     private let places: [[UInt8]: [(key: [UInt8], values: [String])]]
     /// Whether the command says the whole name of one of the home's devices.
     let saysName: Bool
+    /// Whether a line that would act on everything in a place is kept going until it says what
+    /// kind of device (`leavesKindUnsaid`); off, such a line may end and the recognizer refuses it.
+    var addsKind = true
     /// How far (in logits) `none` must lead the model's best intent, for a command that says a
     /// device's name, to be taken. The validation split's commands that the model narrowly
     /// refused were all within 1.7; small talk that names a device mostly leads by more
@@ -90,16 +93,16 @@ struct MentionGuide {
         self.places = places
         saysName = said.values.contains { keys in keys[Self.nameKey].map { !$0.isEmpty } ?? false }
         lineStarts = vocabulary.entries.map { Array($0.spec.name.utf8) } + [Self.noneLine]
-        if MentionCheck.saysDuration(words) {
-            barredIntents = []
-            barredKeys = []
-        } else {
-            let durations = Set(MentionCheck.durationSlots)
-            barredIntents = Set(vocabulary.entries.map(\.spec).filter { spec in
-                !spec.required.isDisjoint(with: durations) || (!spec.anyOf.isEmpty && spec.anyOf.isSubset(of: durations))
-            }.map { Array($0.name.utf8) })
-            barredKeys = Set(durations.map { Array($0.utf8) })
-        }
+        // Slots whose value the command cannot be giving, and the intents that need one.
+        var barred: Set<String> = []
+        if !MentionCheck.saysDuration(words) { barred.formUnion(MentionCheck.durationSlots) }
+        let saidValues = said.values.flatMap { $0.values.joined() }.map { String(decoding: $0, as: UTF8.self) }
+        if !MentionCheck.saysNumber(words, apartFrom: saidValues) { barred.formUnion(MentionCheck.numberSlots) }
+        if !IntentSchema.colors.contains(where: forms.contains) { barred.insert("color") }
+        barredIntents = Set(vocabulary.entries.map(\.spec).filter { spec in
+            !spec.required.isDisjoint(with: barred) || (!spec.anyOf.isEmpty && spec.anyOf.isSubset(of: barred))
+        }.map { Array($0.name.utf8) })
+        barredKeys = Set(barred.map { Array($0.utf8) })
     }
 
     /// Whether a new slot (or the end of the line) comes next after `line`: the intent is written,
@@ -148,11 +151,15 @@ struct MentionGuide {
         }
     }
 
-    /// Whether a line ending here names `all` without saying what kind of device: "HassTurnOff
-    /// name all; area Office" is everything in the office, and no training or test line means that.
-    private static func leavesAllUnsaid(_ named: [String], lastKey: Int) -> Bool {
-        named.contains { $0.lowercased() == IntentSchema.allName } && lastKey < kindKey
+    /// Whether a line ending here acts on everything in a place: it names `all`, or is a
+    /// HassTurnOn/Off that names no device, without saying what kind of device. "HassTurnOff
+    /// area Office" switches off everything in the office; no training or test line means that.
+    private func leavesKindUnsaid(_ intent: [UInt8], _ named: [String], lastKey: Int) -> Bool {
+        guard addsKind, lastKey < Self.kindKey else { return false }
+        return named.contains { $0.lowercased() == IntentSchema.allName } || (named.isEmpty && Self.switchesAnything.contains(intent))
     }
+
+    private static let switchesAnything: Set<[UInt8]> = [Array("HassTurnOn".utf8), Array("HassTurnOff".utf8)]
 
     private static let kindKey = order[Array("domain".utf8)]!
 
@@ -208,7 +215,7 @@ struct MentionGuide {
                     if endsLine, close == nil, let index = Self.order[key] {
                         let names = named + (index == 0 ? [String(decoding: segment[(keyEnd + 1)...], as: UTF8.self)] : [])
                         if Self.passesPlace(before: Self.slotKeys.count, after: index, places, named: names)
-                            || Self.leavesAllUnsaid(names, lastKey: index) { return false }
+                            || leavesKindUnsaid(intent, names, lastKey: index) { return false }
                     }
                     if let values = allowed[key] {
                         let value = segment[(keyEnd + 1)...]
@@ -230,7 +237,7 @@ struct MentionGuide {
                             || Self.passesPlace(before: Self.order[$0] ?? 0, after: lastKey, places, named: named)
                     }) { return false }
                 } else if endsLine, close == nil, Self.passesPlace(before: Self.slotKeys.count, after: lastKey, places, named: named)
-                            || Self.leavesAllUnsaid(named, lastKey: lastKey) {
+                            || leavesKindUnsaid(intent, named, lastKey: lastKey) {
                     return false
                 }
             }

@@ -31,6 +31,7 @@ struct MentionCheckTests {
         ("HassCancelTimer start_minutes 5", "cancel the 5 minute timer"),
         ("HassStartTimer minutes 5; conversation_command open the garage door", "in 5 minutes, open the garage door"),
         ("HassShoppingListAddItem item oat milk", "add oat milk to my shopping list"),
+        ("HassLightSet name Desk Lamp; color red", "make the desk lamp red"),
     ])
     func linesOnWhatTheCommandSaysPass(line: String, command: String) throws {
         #expect(try Self.unsaid(line, command) == nil)
@@ -49,9 +50,20 @@ struct MentionCheckTests {
         ("HassCancelTimer start_hours 1", "cancel the timer", "start_hours 1"),
         ("HassStartTimer minutes 5; conversation_command stop the tv", "timer for 5 minutes", "conversation_command stop the tv"),
         ("HassShoppingListAddItem item bread", "add milk to the list", "item bread"),       // free text made up
+        ("HassLightSet area Study; color turquoise", "study lights on", "color turquoise"),  // so is a colour
     ])
     func linesOnWhatTheCommandDoesNotSayFail(line: String, command: String, unsaid: String) throws {
         #expect(try Self.unsaid(line, command) == unsaid)
+    }
+
+    @Test func aNumberIsSaidApartFromTheNamesThatHoldOne() {
+        func says(_ command: String, _ names: [String] = []) -> Bool {
+            MentionCheck.saysNumber(MentionCheck.words(command), apartFrom: names)
+        }
+        #expect(says("set the lamp to 50%") && says("twenty five percent please") && says("brightness to the max"))
+        #expect(says("zone 2 to half", ["Zone 2"]) && says("set bedroom 2 to 2", ["Bedroom 2"]))
+        #expect(!says("make bedroom 3 red", ["Bedroom 3"]) && !says("close bedroom three blinds", ["Bedroom 3"]))
+        #expect(!says("turn on the lights") && !says("open the door for an hour"))
     }
 
     @Test func theSpeakersAreaNeedNotBeSaid() throws {

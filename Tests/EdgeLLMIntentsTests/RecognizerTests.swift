@@ -69,18 +69,21 @@ import Testing
         #expect(here.status == .ok && !here.actions.isEmpty)
     }
 
-    @Test func aLineGoneBackOnMustStillSayWhatKindOfDevice() throws {
+    @Test func aLineThatSwitchesNoNamedDeviceMustSayWhatKind() throws {
         let r = try Self.tiny()
-        func outcome(_ line: String, rewound: Bool) -> Recognition {
+        func outcome(_ line: String, _ command: String = "activate the study disco lamp") -> Recognition {
             var result = Recognition(status: .ok, intent: nil, actions: [], speech: "")
-            r.interpret(line, command: "activate the study disco lamp", context: CommandContext(), rewound: rewound, into: &result)
+            r.interpret(line, command: command, context: CommandContext(), into: &result)
             return result
         }
-        // The guide went back from a lamp the home lacks to the study: not everything in it.
-        let widened = outcome("HassTurnOn area Study", rewound: true)
+        // Not everything in the study (the guide went back from a lamp the home lacks, or the
+        // model left the kind out).
+        let widened = outcome("HassTurnOn area Study")
         #expect(widened.status == .rejected && widened.actions.isEmpty)
-        #expect(outcome("HassTurnOn area Study; domain light", rewound: true).status == .ok)
-        #expect(outcome("HassTurnOn area Study", rewound: false).status == .ok, "the model's own line is its own")
+        #expect(outcome("HassTurnOff name all; area Study", "turn off all the study fans").status == .rejected)
+        #expect(outcome("HassTurnOn area Study; domain light").status == .ok)
+        #expect(outcome("HassTurnOff name all; area Study; domain light", "turn off all the study lights").status == .ok)
+        #expect(outcome("HassTurnOn name Desk Lamp", "desk lamp on").status == .ok)
     }
 
     @Test func aLineTakenOverTheModelsNoneMustNameADeviceTheCommandSays() throws {
