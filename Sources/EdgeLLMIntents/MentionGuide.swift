@@ -4,7 +4,9 @@
 /// writes a line the check then refuses, and the command fails. Guided, when the model starts a
 /// name, area or floor value the command does not say, the next best value the command does say
 /// is taken instead, where the grammar allows one; and once the line names something said, a
-/// name, area or floor slot the command says nothing for is not added. A redirect only ever leads
+/// name, area or floor slot the command says nothing for is not added, nor begun while a slot
+/// ahead has something said ("set the balcony volume to 74": not `name`, which the grammar would
+/// fill with the balcony's one speaker, but `area Balcony`). A redirect only ever leads
 /// to a value the command says, never to `all` or the speaker's area: where none is reachable (the
 /// command is about something this home lacks) the guide stands aside, the model writes what it
 /// writes and the check refuses it as before, so such a command still comes to no action.
@@ -21,7 +23,15 @@
 ///
 /// Durations likewise: when the command says none, no duration slot is begun, and an intent that
 /// needs one (a timer) is not written at all, so the model's next choice of intent is taken ("turn
-/// on the first floor lights" is not a timer however much "first" looks like a number to it).
+/// on the first floor lights" is not a timer however much "first" looks like a number to it). So
+/// too a brightness, position, volume or temperature with no number said apart from the names
+/// that hold one ("make bedroom 3 black" is no brightness 3), and a colour with none said.
+///
+/// What the command says is not left out: an area or floor it says is written unless a written
+/// name says it ("turn off the lights in the first floor": `floor First Floor; domain light`, not
+/// every light in the speaker's area). And a line that would act on everything in a place (it
+/// names `all`, or is a HassTurnOn/Off naming no device) goes on until it says what kind of device
+/// ("lights out in bedroom 3": `area Bedroom 3; domain light`).
 struct MentionGuide {
     /// Per intent, per guided slot key, the values the command says, as the grammar spells them,
     /// and the values the model may write of its own accord: those, `all` and the speaker's area.
@@ -232,9 +242,14 @@ struct MentionGuide {
                     // or, once the line names something said, guided with nothing allowed, or
                     // would pass a place the command says that the line has not named.
                     let keys = Self.slotKeys.filter { $0.starts(with: segment) }
-                    if !keys.isEmpty, keys.allSatisfy({
-                        barredKeys.contains($0) || (namesSomethingSaid && allowed[$0]?.isEmpty ?? false)
-                            || Self.passesPlace(before: Self.order[$0] ?? 0, after: lastKey, places, named: named)
+                    if !keys.isEmpty, keys.allSatisfy({ key in
+                        barredKeys.contains(key)
+                            || (allowed[key]?.isEmpty ?? false
+                                && (namesSomethingSaid || said.contains { other, values in
+                                    // Somewhere said is still ahead: go there instead.
+                                    other != key && !values.isEmpty && Self.order[other] ?? 0 > lastKey
+                                }))
+                            || Self.passesPlace(before: Self.order[key] ?? 0, after: lastKey, places, named: named)
                     }) { return false }
                 } else if endsLine, close == nil, Self.passesPlace(before: Self.slotKeys.count, after: lastKey, places, named: named)
                             || leavesKindUnsaid(intent, named, lastKey: lastKey) {
