@@ -125,7 +125,7 @@ final class ConstrainedDecoder {
                 outcome.noneOverruled = true
             }
             if slotStart?.outputCount == output.count { slotStart?.taken.insert(token) }
-            if stoodAside, let guide, var start = slotStart, outcome.rewinds < Self.rewindLimit,
+            if stoodAside, !tokenizer.isEndOfGeneration(token), let guide, var start = slotStart, outcome.rewinds < Self.rewindLimit,
                case let written = output + grammar.spelling(of: token),
                let key = guide.guidedKey(ofValueIn: written), MentionGuide.isSlot(key, written[start.outputCount...]) {
                 // The guide stood aside on this slot's value: go back to where the slot began and

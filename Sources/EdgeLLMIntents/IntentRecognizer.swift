@@ -163,7 +163,8 @@ public final class IntentRecognizer: IntentRecognizing {
     /// A HassTurnOn/Off line that names no device (or `all`) must say what kind of device: "lights
     /// out in bedroom 3" is not everything in bedroom 3, nor "activate dusty lamp at floor 1!" (a
     /// lamp the home lacks, gone back on by the guide) every light, switch and fan on floor 1. A
-    /// line taken over the model's `none` (`noneOverruled`) must name a device the command says.
+    /// line taken over the model's `none` (`noneOverruled`) may only ask about a device the command
+    /// names (`HassGetState`): a question answered is harmless, a switch thrown on a guess is not.
     func interpret(_ line: String, command: String, context: CommandContext,
                    noneOverruled: Bool = false, into result: inout Recognition) {
         let parsed: Intent?
@@ -185,7 +186,7 @@ public final class IntentRecognizer: IntentRecognizing {
         let widened = (parsed.name == "HassTurnOn" || parsed.name == "HassTurnOff")
             && ["domain", "device_class"].allSatisfy { parsed.slots[$0] == nil }
             && (parsed.slots["name"] == nil || parsed.slots["name"]?.text?.lowercased() == IntentSchema.allName)
-        let guessed = noneOverruled && !MentionCheck.namesSaidDevice(parsed, in: command)
+        let guessed = noneOverruled && (parsed.name != "HassGetState" || !MentionCheck.namesSaidDevice(parsed, in: command))
         if widened || guessed || options.requireMention
             && MentionCheck.unsaid(parsed, in: command, contextArea: resolver.speakerArea(context)) != nil {
             result.status = .rejected

@@ -49,10 +49,12 @@ public enum MentionCheck {
     /// bedroom 3 red" in a home with a Bedroom 3.
     static func saysNumber(_ words: [String], apartFrom names: [String]) -> Bool {
         var rest = words
-        for name in names {
-            for word in Self.words(name) {
-                if let i = rest.firstIndex(where: { forms($0).contains(word) }) { rest.remove(at: i) }
-            }
+        for name in Set(names.map { Self.words($0) }) where !name.isEmpty {
+            // The name's words where they run together in the command ("bedroom 2 to 2" keeps a 2).
+            guard let i = rest.indices.first(where: { i in
+                i + name.count <= rest.count && name.indices.allSatisfy { forms(rest[i + $0]).contains(name[$0]) }
+            }) else { continue }
+            rest.removeSubrange(i..<i + name.count)
         }
         return rest.contains { word in
             word.first?.isNumber ?? false || extremes.contains(word)

@@ -55,7 +55,7 @@ struct MentionGuide {
     /// How far (in logits) `none` must lead the model's best intent, for a command that says a
     /// device's name, to be taken. The validation split's commands that the model narrowly
     /// refused were all within 1.7; small talk that names a device mostly leads by more
-    /// (BENCHMARKS.md, "Commands that name a device").
+    /// (BENCHMARKS.md, "What the command says, kept").
     static let noneLead: Float = 2
 
     private static let slotKeys = IntentSchema.slotOrder.map { Array($0.utf8) }
@@ -94,6 +94,16 @@ struct MentionGuide {
                         acceptedValues.append(Array(value.utf8))
                     }
                 }
+                if slot.kind == .entityName {
+                    // The most the command says: "right pond pump" is the Right Pond Pump, not the
+                    // Pond Pump, in a home with both.
+                    let wordSets = saidValues.map { Set(MentionCheck.words(String(decoding: $0, as: UTF8.self))) }
+                    let partial = Set(saidValues.indices.filter { i in
+                        wordSets.indices.contains { j in wordSets[i].isStrictSubset(of: wordSets[j]) }
+                    }.map { saidValues[$0] })
+                    saidValues.removeAll(where: partial.contains)
+                    acceptedValues.removeAll(where: partial.contains)
+                }
                 said[intent, default: [:]][Array(slot.name.utf8)] = saidValues
                 accepted[intent, default: [:]][Array(slot.name.utf8)] = acceptedValues
             }
@@ -106,7 +116,7 @@ struct MentionGuide {
         // Slots whose value the command cannot be giving, and the intents that need one.
         var barred: Set<String> = []
         if !MentionCheck.saysDuration(words) { barred.formUnion(MentionCheck.durationSlots) }
-        let saidValues = said.values.flatMap { $0.values.joined() }.map { String(decoding: $0, as: UTF8.self) }
+        let saidValues = Set(said.values.flatMap { $0.values.joined() }).map { String(decoding: $0, as: UTF8.self) }
         if !MentionCheck.saysNumber(words, apartFrom: saidValues) { barred.formUnion(MentionCheck.numberSlots) }
         if !IntentSchema.colors.contains(where: forms.contains) { barred.insert("color") }
         barredIntents = Set(vocabulary.entries.map(\.spec).filter { spec in
@@ -146,6 +156,27 @@ struct MentionGuide {
             !values.isEmpty && !excluded.contains(candidate)
                 && (key.map { $0 == candidate } ?? candidate.starts(with: segment))
         }
+    }
+
+    /// Whether a slot `key` may not begin after a line whose last key is at `lastKey`: it is barred;
+    /// or it is guided with nothing allowed, once the line names something said or while a slot
+    /// ahead has something said (go there instead); or it would pass a place the command says that
+    /// the line has not named. A redirect, while nothing said is named and a slot ahead has
+    /// something said, goes only to a slot with something said: steered off "area" for "turn off
+    /// the tv room lamp", the line must not become `domain light`, every light.
+    private func refuses(_ key: [UInt8], after lastKey: Int, named: [String], namesSomethingSaid: Bool,
+                         said: [[UInt8]: [[UInt8]]], allowed: [[UInt8]: [[UInt8]]],
+                         places: [(key: [UInt8], values: [String])], redirect: Bool) -> Bool {
+        if barredKeys.contains(key) { return true }
+        let saidAhead = !namesSomethingSaid && said.contains { other, values in
+            other != key && !values.isEmpty && Self.order[other] ?? 0 > lastKey
+        }
+        if let values = allowed[key] {
+            if values.isEmpty && (namesSomethingSaid || saidAhead) { return true }
+        } else if redirect && saidAhead {
+            return true
+        }
+        return Self.passesPlace(before: Self.order[key] ?? 0, after: lastKey, places, named: named)
     }
 
     private static let order = Dictionary(uniqueKeysWithValues: slotKeys.enumerated().map { ($1, $0) })
@@ -221,6 +252,11 @@ struct MentionGuide {
             if end >= line.count {
                 if let keyEnd = segment.firstIndex(of: Self.space) {
                     let key = Array(segment[..<keyEnd])
+                    // A key whose spelling ends in the new bytes is judged as one being spelled.
+                    if keyEnd >= line.count, refuses(key, after: lastKey, named: named, namesSomethingSaid: namesSomethingSaid,
+                                                     said: said, allowed: allowed, places: places, redirect: redirect) {
+                        return false
+                    }
                     if barredKeys.contains(key) { return false }
                     if endsLine, close == nil, let index = Self.order[key] {
                         let names = named + (index == 0 ? [String(decoding: segment[(keyEnd + 1)...], as: UTF8.self)] : [])
@@ -238,18 +274,11 @@ struct MentionGuide {
                         }
                     }
                 } else if !segment.isEmpty {
-                    // A key still being spelled: refused when every key it can become is barred,
-                    // or, once the line names something said, guided with nothing allowed, or
-                    // would pass a place the command says that the line has not named.
+                    // A key still being spelled: refused when every key it can become is.
                     let keys = Self.slotKeys.filter { $0.starts(with: segment) }
-                    if !keys.isEmpty, keys.allSatisfy({ key in
-                        barredKeys.contains(key)
-                            || (allowed[key]?.isEmpty ?? false
-                                && (namesSomethingSaid || said.contains { other, values in
-                                    // Somewhere said is still ahead: go there instead.
-                                    other != key && !values.isEmpty && Self.order[other] ?? 0 > lastKey
-                                }))
-                            || Self.passesPlace(before: Self.order[key] ?? 0, after: lastKey, places, named: named)
+                    if !keys.isEmpty, keys.allSatisfy({
+                        refuses($0, after: lastKey, named: named, namesSomethingSaid: namesSomethingSaid,
+                                said: said, allowed: allowed, places: places, redirect: redirect)
                     }) { return false }
                 } else if endsLine, close == nil, Self.passesPlace(before: Self.slotKeys.count, after: lastKey, places, named: named)
                             || leavesKindUnsaid(intent, named, lastKey: lastKey) {

@@ -113,12 +113,32 @@ struct MentionGuideTests {
         #expect(!Self.permits(g, "HassSetVolume", " name"))
         #expect(Self.permits(g, "HassSetVolume", " area"))
         #expect(Self.permits(try Self.guide("set the volume to 30"), "HassSetVolume", " name"), "nothing said anywhere")
+        // Steered off a slot with nothing said, the line goes to the one said, not past it:
+        // "domain light" would be every light.
+        let kettle = try Self.guide("turn off the kettle room lamp")
+        #expect(!Self.permits(kettle, "HassTurnOff", " area"))
+        #expect(!Self.permits(kettle, "HassTurnOff", " domain", redirect: true))
+        #expect(Self.permits(kettle, "HassTurnOff", " name", redirect: true))
+        #expect(Self.permits(kettle, "HassTurnOff", " domain"), "the model's own choice stays its own")
+    }
+
+    @Test func theMostTheCommandSaysOfANameIsTheName() throws {
+        let home = Home(areas: [.init(id: "g", name: "Garden")],
+                        entities: [.init(entityID: "switch.pump", name: "Pond Pump", area: "g"),
+                                   .init(entityID: "switch.right_pump", name: "Right Pond Pump", area: "g")])
+        let vocabulary = try HomeVocabulary(home: home)
+        let right = MentionGuide(command: "right pond pump on", vocabulary: vocabulary, contextArea: nil)
+        #expect(!Self.permits(right, "HassTurnOn name", " Pond"))
+        #expect(Self.permits(right, "HassTurnOn name", " Right Pond Pump", endsLine: true))
+        let plain = MentionGuide(command: "pond pump on", vocabulary: vocabulary, contextArea: nil)
+        #expect(Self.permits(plain, "HassTurnOn name", " Pond Pump", endsLine: true))
     }
 
     @Test func aPlaceTheCommandSaysIsNotLeftOut() throws {
         let g = try Self.guide("turn off the lights in the study")
         #expect(!Self.permits(g, "HassTurnOff", " domain"), "the study would be left out for good")
         #expect(!Self.permits(g, "HassTurnOff", " d"))
+        #expect(!Self.permits(g, "HassTurnOff", " domain "), "nor when the key's space comes with it")
         #expect(Self.permits(g, "HassTurnOff", " area"))
         #expect(Self.permits(g, "HassTurnOff area Study;", " domain"))
         #expect(Self.permits(g, "HassTurnOff area Study; domain light", "", endsLine: true))
@@ -160,6 +180,13 @@ struct MentionGuideTests {
         #expect(!Self.permits(bright, "HassLightSet area Study;", " color"), "no colour is said")
         let on = try Self.guide("study lights on")
         #expect(!Self.permits(on, "", "HassLightSet") && Self.permits(on, "", "HassTurnOn"))
+        // A number that is part of a said name is not a brightness; one more is.
+        let home = Home(areas: [.init(id: "b", name: "Bedroom 2")], entities: [.init(entityID: "light.b", name: "Ceiling", area: "b")])
+        let vocabulary = try HomeVocabulary(home: home)
+        let black = MentionGuide(command: "make bedroom 2 black", vocabulary: vocabulary, contextArea: nil)
+        #expect(!Self.permits(black, "HassLightSet area Bedroom 2;", " brightness"))
+        let two = MentionGuide(command: "set bedroom 2 lights to 2 percent", vocabulary: vocabulary, contextArea: nil)
+        #expect(Self.permits(two, "HassLightSet area Bedroom 2;", " brightness"))
     }
 
     @Test func aSlotIsGoneBackOnOnlyWhereItBegan() {
