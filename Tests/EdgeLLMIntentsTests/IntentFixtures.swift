@@ -18,6 +18,7 @@ enum IntentFixtures {
     /// The committed intent model (models/edgellm-home-135m.md).
     static let shippedTernaryPath = packageRoot.appendingPathComponent("models/edgellm-home-135m.tm2.bin").path
     static let mentionGuidePath = root.appendingPathComponent("intents/mention_guide.jsonl").path
+    static let goneBackPath = root.appendingPathComponent("intents/gone_back.jsonl").path
 
     static func home() throws -> Home { try Home.load(path: homePath) }
 

@@ -242,6 +242,21 @@ struct MentionGuideTests {
         #expect(poem.output == "none" && poem.actions.isEmpty, "\(poem.output)")
     }
 
+    /// A negative of the generated test split (Tests/Fixtures/intents/gone_back.jsonl, picked by
+    /// scripts/fixtures/pick_eval_lines.py): "activate dusty lamp at floor 1!" in a home without
+    /// that lamp. The guide goes back from the model's unsaid name to `floor floor 1`; the line
+    /// must then say its kind of device of its own accord — the guide adding `domain light` would
+    /// turn on every light on floor 1.
+    @Test func aLineGoneBackOnIsNotGivenAKindByTheGuide() throws {
+        let model = try IntentFixtures.model(IntentFixtures.shippedTernaryPath)
+        let cases = try Evaluation.load(path: IntentFixtures.goneBackPath)
+        let c = try #require(cases.first)
+        let recognizer = try IntentRecognizer(model: model, home: try #require(c.home), agentArea: nil)
+        let r = recognizer.recognize(c.text, context: c.context, deadline: nil)
+        #expect(r.rewinds >= 1, "\(r.output)")
+        #expect(r.actions.isEmpty && r.status != .ok, "\(r.output)")
+    }
+
     /// The shipped ternary model on two held-out homes of the generated test split where it
     /// reaches for names the commands do not say (Tests/Fixtures/intents/mention_guide.jsonl,
     /// picked by scripts/fixtures/make_mention_guide_fixture.py; the gold is the data
