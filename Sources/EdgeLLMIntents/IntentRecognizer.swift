@@ -183,7 +183,7 @@ public final class IntentRecognizer: IntentRecognizing {
             result.speech = Speech.notUnderstood
             return
         }
-        let widened = (parsed.name == "HassTurnOn" || parsed.name == "HassTurnOff")
+        let widened = IntentSchema.switchesAnything.contains(parsed.name)
             && ["domain", "device_class"].allSatisfy { parsed.slots[$0] == nil }
             && (parsed.slots["name"] == nil || parsed.slots["name"]?.text?.lowercased() == IntentSchema.allName)
         let guessed = noneOverruled && (parsed.name != "HassGetState" || !MentionCheck.namesSaidDevice(parsed, in: command))

@@ -98,6 +98,10 @@ public enum IntentSchema {
         "humidifier": ["humidifier", "dehumidifier"],
     ]
 
+    /// The intents that, naming no device, act on every light, switch, fan, ... in their area or
+    /// floor: such a line must say what kind of device (`IntentRecognizer`, `MentionGuide`).
+    public static let switchesAnything: Set<String> = ["HassTurnOn", "HassTurnOff"]
+
     /// The states HassGetState asks about.
     public static let states = ["on", "off", "open", "closed", "locked", "unlocked", "home", "not_home"]
 

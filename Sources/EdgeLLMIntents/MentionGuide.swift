@@ -19,7 +19,7 @@
 /// A command that says one of the home's devices by name is seldom small talk, yet the ternary
 /// model often puts `none` narrowly first for one ("is the phone charging?", "party mode on"):
 /// where `none` leads its best intent by less than `noneLead`, the decoder takes the intent, and
-/// the line is acted on only if it names a device the command says (`IntentRecognizer`).
+/// the line is acted on only as a question about a device the command names (`IntentRecognizer`).
 ///
 /// Durations likewise: when the command says none, no duration slot is begun, and an intent that
 /// needs one (a timer) is not written at all, so the model's next choice of intent is taken ("turn
@@ -50,7 +50,7 @@ struct MentionGuide {
     /// Whether the command says the whole name of one of the home's devices.
     let saysName: Bool
     /// Whether a line that would act on everything in a place is kept going until it says what
-    /// kind of device (`leavesKindUnsaid`); off, such a line may end and the recognizer refuses it.
+    /// kind of device (`endsTooSoon`); off, such a line may end and the recognizer refuses it.
     var addsKind = true
     /// How far (in logits) `none` must lead the model's best intent, for a command that says a
     /// device's name, to be taken. The validation split's commands that the model narrowly
@@ -158,49 +158,29 @@ struct MentionGuide {
         }
     }
 
-    /// Whether a slot `key` may not begin after a line whose last key is at `lastKey`: it is barred;
-    /// or it is guided with nothing allowed, once the line names something said or while a slot
-    /// ahead has something said (go there instead); or it would pass a place the command says that
-    /// the line has not named. A redirect, while nothing said is named and a slot ahead has
-    /// something said, goes only to a slot with something said: steered off "area" for "turn off
-    /// the tv room lamp", the line must not become `domain light`, every light.
-    private func refuses(_ key: [UInt8], after lastKey: Int, named: [String], namesSomethingSaid: Bool,
-                         said: [[UInt8]: [[UInt8]]], allowed: [[UInt8]: [[UInt8]]],
-                         places: [(key: [UInt8], values: [String])], redirect: Bool) -> Bool {
-        if barredKeys.contains(key) { return true }
-        let saidAhead = !namesSomethingSaid && said.contains { other, values in
-            other != key && !values.isEmpty && Self.order[other] ?? 0 > lastKey
-        }
-        if let values = allowed[key] {
-            if values.isEmpty && (namesSomethingSaid || saidAhead) { return true }
-        } else if redirect && saidAhead {
-            return true
-        }
-        return Self.passesPlace(before: Self.order[key] ?? 0, after: lastKey, places, named: named)
-    }
-
     private static let order = Dictionary(uniqueKeysWithValues: slotKeys.enumerated().map { ($1, $0) })
 
     /// Whether a key at slot-order position `next`, after a line whose last key is at `last`,
     /// would leave out for good a place the command says that no written name says either.
     private static func passesPlace(before next: Int, after last: Int, _ places: [(key: [UInt8], values: [String])],
                                     named: [String]) -> Bool {
-        places.contains { place in
-            guard let index = order[place.key], index > last, index < next else { return false }
-            let forms = MentionCheck.saidForms(named.flatMap(MentionCheck.words))
-            return place.values.contains { !MentionCheck.says($0, forms) }
-        }
+        let passed = places.filter { place in order[place.key].map { $0 > last && $0 < next } ?? false }
+        guard !passed.isEmpty else { return false }
+        let forms = MentionCheck.saidForms(named.flatMap(MentionCheck.words))
+        return passed.contains { place in place.values.contains { !MentionCheck.says($0, forms) } }
     }
 
-    /// Whether a line ending here acts on everything in a place: it names `all`, or is a
-    /// HassTurnOn/Off that names no device, without saying what kind of device. "HassTurnOff
+    /// Whether a line whose last key is at `lastKey` may not end yet: it would leave out a place
+    /// the command says, or (with `addsKind`) act on everything in a place — it names `all`, or is
+    /// a HassTurnOn/Off that names no device, without saying what kind of device. "HassTurnOff
     /// area Office" switches off everything in the office; no training or test line means that.
-    private func leavesKindUnsaid(_ intent: [UInt8], _ named: [String], lastKey: Int) -> Bool {
+    private func endsTooSoon(_ intent: [UInt8], _ places: [(key: [UInt8], values: [String])], named: [String],
+                             lastKey: Int) -> Bool {
+        if Self.passesPlace(before: Self.slotKeys.count, after: lastKey, places, named: named) { return true }
         guard addsKind, lastKey < Self.kindKey else { return false }
-        return named.contains { $0.lowercased() == IntentSchema.allName } || (named.isEmpty && Self.switchesAnything.contains(intent))
+        return named.contains { $0.lowercased() == IntentSchema.allName }
+            || (named.isEmpty && IntentSchema.switchesAnything.contains(String(decoding: intent, as: UTF8.self)))
     }
-
-    private static let switchesAnything: Set<[UInt8]> = [Array("HassTurnOn".utf8), Array("HassTurnOff".utf8)]
 
     private static let kindKey = order[Array("domain".utf8)]!
 
@@ -243,6 +223,24 @@ struct MentionGuide {
         var lastKey = -1
         var named: [String] = []
         let places = places[intent] ?? []
+        /// Whether a slot `key` may not begin here: it is barred; or it is guided with nothing
+        /// allowed, once the line names something said or while a slot ahead has something said
+        /// (go there instead); or it would pass a place the command says that the line has not
+        /// named. A redirect, while nothing said is named and a slot ahead has something said,
+        /// goes only to a slot with something said: steered off "area" for "turn off the tv room
+        /// lamp", the line must not become `domain light`, every light.
+        func refuses(_ key: [UInt8]) -> Bool {
+            if barredKeys.contains(key) { return true }
+            let saidAhead = !namesSomethingSaid && said.contains { other, values in
+                other != key && !values.isEmpty && Self.order[other] ?? 0 > lastKey
+            }
+            if let values = allowed[key] {
+                if values.isEmpty && (namesSomethingSaid || saidAhead) { return true }
+            } else if redirect && saidAhead {
+                return true
+            }
+            return Self.passesPlace(before: Self.order[key] ?? 0, after: lastKey, places, named: named)
+        }
         var start = intentEnd + 1
         while start <= text.count {
             let close = text[start...].firstIndex(of: Self.semicolon)
@@ -253,15 +251,11 @@ struct MentionGuide {
                 if let keyEnd = segment.firstIndex(of: Self.space) {
                     let key = Array(segment[..<keyEnd])
                     // A key whose spelling ends in the new bytes is judged as one being spelled.
-                    if keyEnd >= line.count, refuses(key, after: lastKey, named: named, namesSomethingSaid: namesSomethingSaid,
-                                                     said: said, allowed: allowed, places: places, redirect: redirect) {
-                        return false
-                    }
+                    if keyEnd >= line.count, refuses(key) { return false }
                     if barredKeys.contains(key) { return false }
                     if endsLine, close == nil, let index = Self.order[key] {
                         let names = named + (index == 0 ? [String(decoding: segment[(keyEnd + 1)...], as: UTF8.self)] : [])
-                        if Self.passesPlace(before: Self.slotKeys.count, after: index, places, named: names)
-                            || leavesKindUnsaid(intent, names, lastKey: index) { return false }
+                        if endsTooSoon(intent, places, named: names, lastKey: index) { return false }
                     }
                     if let values = allowed[key] {
                         let value = segment[(keyEnd + 1)...]
@@ -276,12 +270,8 @@ struct MentionGuide {
                 } else if !segment.isEmpty {
                     // A key still being spelled: refused when every key it can become is.
                     let keys = Self.slotKeys.filter { $0.starts(with: segment) }
-                    if !keys.isEmpty, keys.allSatisfy({
-                        refuses($0, after: lastKey, named: named, namesSomethingSaid: namesSomethingSaid,
-                                said: said, allowed: allowed, places: places, redirect: redirect)
-                    }) { return false }
-                } else if endsLine, close == nil, Self.passesPlace(before: Self.slotKeys.count, after: lastKey, places, named: named)
-                            || leavesKindUnsaid(intent, named, lastKey: lastKey) {
+                    if !keys.isEmpty, keys.allSatisfy(refuses) { return false }
+                } else if endsLine, close == nil, endsTooSoon(intent, places, named: named, lastKey: lastKey) {
                     return false
                 }
             }
