@@ -50,10 +50,11 @@ struct GeneratedDataTests {
 
     @Test func generatedLinesAreCanonicalAndTheGrammarAcceptsThem() throws {
         var grammars: [String: ByteGrammar] = [:]
-        var homes: [String: Home] = [:]
+        var vocabularies: [String: HomeVocabulary] = [:]
         for line in try Self.lines("generated_sample_homes.jsonl", as: HomeLine.self) {
-            grammars[line.id] = try IntentGrammar.build(try HomeVocabulary(home: line.home))
-            homes[line.id] = line.home
+            let vocabulary = try HomeVocabulary(home: line.home)
+            grammars[line.id] = try IntentGrammar.build(vocabulary)
+            vocabularies[line.id] = vocabulary
         }
         let samples = try Self.lines("generated_sample.jsonl", as: SampleLine.self)
         #expect(samples.count >= 40 && grammars.count >= 2)
@@ -75,7 +76,7 @@ struct GeneratedDataTests {
                 #expect(MentionCheck.unsaid(gold, in: sample.text, contextArea: sample.context?.area) == nil, "\(sample.text)")
             }
             // Nor does the mention guide bar any byte of a right line.
-            let guide = MentionGuide(command: sample.text, vocabulary: try HomeVocabulary(home: try #require(homes[sample.homeID])),
+            let guide = MentionGuide(command: sample.text, vocabulary: try #require(vocabularies[sample.homeID]),
                                      contextArea: sample.context?.area)
             let bytes = Array(sample.output.utf8)
             let barred = bytes.indices.first { !guide.permits(Array(bytes[..<$0]), appending: [bytes[$0]], endsLine: false, redirect: false) }
