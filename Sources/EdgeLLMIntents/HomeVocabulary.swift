@@ -19,12 +19,15 @@ public struct HomeVocabulary: Sendable {
     public let entries: [Entry]
     public let areaNames: [String]
     public let floorNames: [String]
+    /// Every device's name and aliases, whatever intents act on it.
+    public let deviceNames: [String]
 
     public init(home: Home) throws(HomeError) {
         try Self.validate(home)
         self.home = home
         areaNames = Self.unique(home.areas.map(\.name))
         floorNames = Self.unique(home.areas.compactMap(\.floor))
+        deviceNames = Self.unique(home.entities.flatMap { [$0.name] + ($0.aliases ?? []) })
         var entries: [Entry] = []
         for spec in IntentSchema.intents {
             if let entry = Self.entry(spec, home: home, areas: areaNames, floors: floorNames) { entries.append(entry) }

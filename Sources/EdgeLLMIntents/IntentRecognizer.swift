@@ -188,7 +188,8 @@ public final class IntentRecognizer: IntentRecognizing {
             && (parsed.slots["name"] == nil || parsed.slots["name"]?.text?.lowercased() == IntentSchema.allName)
         let guessed = noneOverruled && (parsed.name != "HassGetState" || !MentionCheck.namesSaidDevice(parsed, in: command))
         if widened || guessed || options.requireMention
-            && MentionCheck.unsaid(parsed, in: command, contextArea: resolver.speakerArea(context)) != nil {
+            && MentionCheck.unsaid(parsed, in: command, contextArea: resolver.speakerArea(context),
+                                deviceNames: vocabulary.deviceNames) != nil {
             result.status = .rejected
             result.speech = Speech.notUnderstood
             return

@@ -20,13 +20,18 @@ public enum MentionCheck {
     /// The first of the line's name, area, floor, free-text and colour slots whose value the
     /// command does not say, else its first duration slot when the command says no duration, as
     /// (slot, value); nil when the command says them all. `contextArea` is the speaker's area name.
-    public static func unsaid(_ intent: Intent, in command: String, contextArea: String?) -> (slot: String, value: String)? {
+    /// `deviceNames` are the home's device names and aliases: an area or floor said only inside
+    /// one of them is not said (`saysPlace`).
+    public static func unsaid(_ intent: Intent, in command: String, contextArea: String?,
+                              deviceNames: [String]) -> (slot: String, value: String)? {
         let words = words(command)
         let said = saidForms(words)
+        let nameRuns = runs(of: deviceNames, in: words, singular: true)
         for slot in slots + textSlots {
             guard case .string(let value)? = intent.slots[slot], value.lowercased() != IntentSchema.allName else { continue }
             if slot == "area", let contextArea, value.lowercased() == contextArea.lowercased() { continue }
-            if !says(value, said) { return (slot, value) }
+            let isPlace = slot == "area" || slot == "floor"
+            if !(isPlace ? saysPlace(value, words, said, outside: nameRuns) : says(value, said)) { return (slot, value) }
         }
         if !saysDuration(words), let slot = durationSlots.first(where: { intent.slots[$0] != nil }) {
             return (slot, OutputSyntax.format(intent.slots[slot]!))
@@ -120,6 +125,32 @@ public enum MentionCheck {
     /// Whether a command whose word forms are `said` says each word of `value`.
     static func says(_ value: String, _ said: Set<String>) -> Bool {
         words(value).allSatisfy { forms($0).contains(where: said.contains) }
+    }
+
+    /// Whether a command of these words says `place` other than only inside a longer device name
+    /// it says (`nameRuns`): "turn off the bedroom lamp" says the Bedroom Lamp, not the bedroom;
+    /// "turn off the lamp in the bedroom" says both. A place said with its words apart counts.
+    static func saysPlace(_ place: String, _ words: [String], _ said: Set<String>, outside nameRuns: [Range<Int>]) -> Bool {
+        guard says(place, said) else { return false }
+        let placeRuns = runs(of: [place], in: words)
+        return placeRuns.isEmpty || placeRuns.contains { run in
+            !nameRuns.contains { $0.count > run.count && $0.clamped(to: run) == run }
+        }
+    }
+
+    /// Where in a command of these words one of `values` is said whole, its words in a row. With
+    /// `singular`, the last word is not said in the plural: "bedroom curtains" are the curtains in
+    /// the bedroom, not the Bedroom Curtain alone.
+    static func runs(of values: [String], in words: [String], singular: Bool = false) -> [Range<Int>] {
+        let wordForms = words.map { Set(forms($0)) }
+        return Set(values.map { Self.words($0) }).flatMap { value -> [Range<Int>] in
+            guard let last = value.last, value.count <= words.count else { return [] }
+            return (0...(words.count - value.count)).filter { i in
+                let end = words[i + value.count - 1]
+                return value.indices.allSatisfy { !wordForms[i + $0].isDisjoint(with: forms(value[$0])) }
+                    && (!singular || end == last || numberWords[end] == last)
+            }.map { $0..<$0 + value.count }
+        }
     }
 
     /// Lower-case words of letters and digits; apostrophes are dropped ("kid's" is "kids").

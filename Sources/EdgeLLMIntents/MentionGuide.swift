@@ -32,6 +32,10 @@
 /// every light in the speaker's area). And a line that would act on everything in a place (it
 /// names `all`, or is a HassTurnOn/Off naming no device) goes on until it says what kind of device
 /// ("lights out in bedroom 3": `area Bedroom 3; domain light`).
+///
+/// A place said only inside a device's name is the device's, not a place said ("turn off the
+/// bedroom lamp": `name Bedroom Lamp`, not every light in the bedroom; `MentionCheck.saysPlace`),
+/// and a command that says a device's name whole is not about `all` of a kind.
 struct MentionGuide {
     /// Per intent, per guided slot key, the values the command says, as the grammar spells them,
     /// and the values the model may write of its own accord: those, `all` and the speaker's area.
@@ -67,6 +71,7 @@ struct MentionGuide {
     init(command: String, vocabulary: HomeVocabulary, contextArea: String?) {
         let words = MentionCheck.words(command)
         let forms = MentionCheck.saidForms(words)
+        let nameRuns = MentionCheck.runs(of: vocabulary.deviceNames, in: words, singular: true)
         var said: [[UInt8]: [[UInt8]: [[UInt8]]]] = [:]
         var accepted: [[UInt8]: [[UInt8]: [[UInt8]]]] = [:]
         var places: [[UInt8]: [(key: [UInt8], values: [String])]] = [:]
@@ -75,7 +80,9 @@ struct MentionGuide {
             if !entry.spec.slots.contains(where: { $0.kind == .text }) {
                 let kinds = Set(entry.deviceClassesByDomain.values.joined())
                 for key in ["area", "floor"] where entry.spec.slot(key) != nil {
-                    let values = (entry.values[key] ?? []).filter { MentionCheck.says($0, forms) && !kinds.contains($0.lowercased()) }
+                    let values = (entry.values[key] ?? []).filter {
+                        MentionCheck.saysPlace($0, words, forms, outside: nameRuns) && !kinds.contains($0.lowercased())
+                    }
                     if !values.isEmpty { places[intent, default: []].append((Array(key.utf8), values)) }
                 }
             }
@@ -88,7 +95,8 @@ struct MentionGuide {
                     // `all` is never a redirect's target, even when the command says "all": "all the
                     // garage lights" in a home without a garage must not become every light.
                     let isAll = lowered == IntentSchema.allName
-                    let isSaid = !isAll && MentionCheck.says(value, forms)
+                    let isSaid = !isAll && (slot.kind == .entityName ? MentionCheck.says(value, forms)
+                        : MentionCheck.saysPlace(value, words, forms, outside: nameRuns))
                     if isSaid { saidValues.append(Array(value.utf8)) }
                     if isSaid || isAll || (slot.kind == .area && contextArea?.lowercased() == lowered) {
                         acceptedValues.append(Array(value.utf8))
@@ -103,6 +111,12 @@ struct MentionGuide {
                     }.map { saidValues[$0] })
                     saidValues.removeAll(where: partial.contains)
                     acceptedValues.removeAll(where: partial.contains)
+                    // Nor `all` where the command says one of them whole: "upstairs bathroom exhaust
+                    // fan on" is that fan, not every fan somewhere.
+                    let names = saidValues.map { String(decoding: $0, as: UTF8.self) }
+                    if !MentionCheck.runs(of: names, in: words, singular: true).isEmpty {
+                        acceptedValues.removeAll { $0.elementsEqual(IntentSchema.allName.utf8) }
+                    }
                 }
                 said[intent, default: [:]][Array(slot.name.utf8)] = saidValues
                 accepted[intent, default: [:]][Array(slot.name.utf8)] = acceptedValues

@@ -2,9 +2,9 @@ import Testing
 @testable import EdgeLLMIntents
 
 struct MentionCheckTests {
-    static func unsaid(_ line: String, _ command: String, context: String? = nil) throws -> String? {
+    static func unsaid(_ line: String, _ command: String, context: String? = nil, devices: [String] = []) throws -> String? {
         let intent = try #require(try OutputSyntax.parse(line))
-        return MentionCheck.unsaid(intent, in: command, contextArea: context).map { "\($0.slot) \($0.value)" }
+        return MentionCheck.unsaid(intent, in: command, contextArea: context, deviceNames: devices).map { "\($0.slot) \($0.value)" }
     }
 
     @Test(arguments: [
@@ -65,6 +65,21 @@ struct MentionCheckTests {
         #expect(!says("set bedroom 2 lamp on", ["Bedroom 2", "Bedroom 2"]), "a name said twice over is still one")
         #expect(!says("make bedroom 3 red", ["Bedroom 3"]) && !says("close bedroom three blinds", ["Bedroom 3"]))
         #expect(!says("turn on the lights") && !says("open the door for an hour"))
+    }
+
+    @Test func aPlaceSaidOnlyInsideADevicesNameIsNotSaid() throws {
+        let devices = ["Bedroom Lamp", "First Floor Heater", "Lamp"]
+        #expect(try Self.unsaid("HassTurnOff area Bedroom; domain light", "turn off the bedroom lamp", devices: devices) == "area Bedroom")
+        #expect(try Self.unsaid("HassTurnOff name Bedroom Lamp", "turn off the bedroom lamp", devices: devices) == nil)
+        #expect(try Self.unsaid("HassTurnOn floor First Floor; domain climate", "first floor heater on", devices: devices) == "floor First Floor")
+        // Said apart from the name, or apart at all, the place is said.
+        #expect(try Self.unsaid("HassTurnOff area Bedroom; domain light", "turn off the lamp in the bedroom", devices: devices) == nil)
+        #expect(try Self.unsaid("HassTurnOff name Bedroom Lamp; area Bedroom", "bedroom lamp off in the bedroom", devices: devices) == nil)
+        #expect(try Self.unsaid("HassTurnOff area Bedroom; domain light", "turn off the bedroom lamp", devices: ["Lamp"]) == nil)
+        // A name in the plural is a kind of device in the place, not the one device.
+        #expect(try Self.unsaid("HassTurnOff area Bedroom; domain light", "turn off the bedroom lamps", devices: devices) == nil)
+        // The speaker's area needs no saying anyway.
+        #expect(try Self.unsaid("HassTurnOff area Bedroom; domain light", "turn off the bedroom lamp", context: "Bedroom", devices: devices) == nil)
     }
 
     @Test func theSpeakersAreaNeedNotBeSaid() throws {

@@ -23,7 +23,8 @@ struct MentionGuideTests {
         #expect(Self.permits(g, "HassMediaPause name Lounge Speaker", "", endsLine: true))
         #expect(!Self.permits(g, "HassMediaPause name Lounge", "", endsLine: true))
         #expect(!Self.permits(g, "HassMediaPause name Lounge", "\n"))
-        #expect(Self.permits(g, "HassTurnOn name Reading Lamp; area Lounge", ";"), "an earlier slot is not judged again")
+        #expect(Self.permits(try Self.guide("pause the speaker in the lounge"), "HassTurnOn name Reading Lamp; area Lounge", ";"),
+                "an earlier slot is not judged again")
     }
 
     @Test func noFurtherTargetSlotOnceTheLineNamesSomethingSaid() throws {
@@ -158,6 +159,18 @@ struct MentionGuideTests {
         #expect(Self.permits(garage, "HassTurnOn", " domain"))
     }
 
+    @Test func aPlaceSaidOnlyInsideADevicesNameIsTheDevice() throws {
+        let radio = try Self.guide("turn off the study radio")
+        #expect(!Self.permits(radio, "HassTurnOff", " area"), "the study is the radio's, and the radio is ahead")
+        #expect(!Self.permits(radio, "HassTurnOff area", " Study"))
+        #expect(Self.permits(radio, "HassTurnOff name", " Study Radio", endsLine: true))
+        #expect(!Self.permits(radio, "HassTurnOff name", " all"), "nor every device somewhere: the command says one whole")
+        // Said apart from the name, or the name in the plural, the place is said.
+        #expect(Self.permits(try Self.guide("turn off the radio in the study"), "HassTurnOff area", " Study"))
+        #expect(Self.permits(try Self.guide("turn off the study radios"), "HassTurnOff area", " Study"))
+        #expect(Self.permits(try Self.guide("turn on all the fans in the study"), "HassTurnOn name", " all"))
+    }
+
     @Test func aLineThatNamesAllOrNoDeviceSaysWhatKindOfDevice() throws {
         var g = try Self.guide("switch off all the fans in the study")
         #expect(!Self.permits(g, "HassTurnOff name all; area Study", "", endsLine: true), "everything in the study")
@@ -240,6 +253,11 @@ struct MentionGuideTests {
         #expect(asked.output == "HassGetState name Patio Gate; domain lock" && asked.status == .ok, "\(asked.output)")
         let poem = guided.recognize("write a poem about the reading lamp", context: CommandContext(), deadline: nil)
         #expect(poem.output == "none" && poem.actions.isEmpty, "\(poem.output)")
+        // The lounge of "the lounge blinds" is the blinds' name: not every blind in the lounge.
+        let blinds = "raise the lounge blinds"
+        #expect(unguided.recognize(blinds, context: CommandContext(), deadline: nil).output.hasPrefix("HassTurnOn area Lounge"))
+        let raised = guided.recognize(blinds, context: CommandContext(), deadline: nil)
+        #expect(raised.output == "HassTurnOn name Lounge Blinds" && raised.status == .ok, "\(raised.output)")
     }
 
     /// A negative of the generated test split (Tests/Fixtures/intents/gone_back.jsonl, picked by
