@@ -15,9 +15,11 @@ public enum IntentGrammar {
         return b.builder.finish(start: start)
     }
 
-    /// What the slots written so far pin down. After a name, the area, floor, domain and device
-    /// class can only be that entity's (no `name Ceiling Fan; domain light`); after a domain, the
-    /// device classes and states are that domain's (no `domain light; device_class damper`).
+    /// What the slots written so far pin down. After a name, the area, floor, domain, device
+    /// class and state can only be that entity's (no `name Ceiling Fan; domain light`, no `name
+    /// Outside Temperature; state on`), and its domain and device class are written or not as the
+    /// training data writes them (`IntentSchema.saysDomain`); after a domain, the device classes
+    /// and states are that domain's (no `domain light; device_class damper`).
     private struct Scope: Hashable {
         var name: String?
         var domain: String?
@@ -61,6 +63,11 @@ public enum IntentGrammar {
             var m = index
             while m < spec.slots.count {
                 let slot = spec.slots[m]
+                let pinned = saysKind(entry, slot, scope)
+                if pinned == false {
+                    m += 1
+                    continue
+                }
                 let nowSatisfied = satisfied || spec.anyOf.contains(slot.name)
                 var value: Int32?
                 switch slot.kind {
@@ -87,14 +94,33 @@ public enum IntentGrammar {
                 if let value {
                     items.append((Array(((first ? " " : "; ") + slot.name + " ").utf8), value))
                 }
-                if spec.required.contains(slot.name) { break }
+                if spec.required.contains(slot.name) || pinned == true { break }
                 m += 1
             }
-            let requiredLeft = spec.slots[index...].contains { spec.required.contains($0.name) }
+            let requiredLeft = spec.slots[index...].contains { spec.required.contains($0.name) || saysKind(entry, $0, scope) == true }
             let canEnd = !requiredLeft && (spec.anyOf.isEmpty || satisfied)
             let state: Int32? = items.isEmpty && !canEnd ? nil : try builder.choice(items, orEnd: canEnd)
             slotMemo[key] = state
             return state
+        }
+
+        /// After a name, whether the line goes on to say the entity's domain or device class
+        /// (`IntentSchema.saysDomain`, `saysDeviceClass`): true, it must; false, it must not; nil
+        /// where no name is written or the entities the name means differ.
+        private func saysKind(_ entry: HomeVocabulary.Entry, _ slot: SlotSpec, _ scope: Scope) -> Bool? {
+            guard let name = scope.name else { return nil }
+            let named = vocabulary.entities(for: entry.spec, named: name)
+            let says: Set<Bool>
+            switch slot.kind {
+            case .domain:
+                says = Set(named.map { IntentSchema.saysDomain(entry.spec.name, naming: $0) })
+            case .deviceClass:
+                says = Set(named.filter { scope.domain == nil || $0.domain == scope.domain }
+                    .map { IntentSchema.saysDeviceClass(entry.spec.name, naming: $0) })
+            default:
+                return nil
+            }
+            return says.count == 1 ? says.first : nil
         }
 
         /// The strings a named slot may take here.
@@ -119,8 +145,9 @@ public enum IntentGrammar {
                 guard let domain = scope.domain else { return all }
                 return entry.deviceClassesByDomain[domain] ?? []
             case .state:
-                guard let domain = scope.domain else { return all }
-                return IntentSchema.states(of: domain)
+                if let domain = scope.domain { return IntentSchema.states(of: domain) }
+                guard let named else { return all }
+                return HomeVocabulary.unique(named.flatMap { IntentSchema.states(of: $0.domain) })
             default:
                 return all
             }

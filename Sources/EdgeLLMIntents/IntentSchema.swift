@@ -102,6 +102,28 @@ public enum IntentSchema {
     /// floor: such a line must say what kind of device (`IntentRecognizer`, `MentionGuide`).
     public static let switchesAnything: Set<String> = ["HassTurnOn", "HassTurnOff"]
 
+    /// Whether a line that names `entity` also says its domain, as the training data and Home
+    /// Assistant's tests write it: scenes, scripts and valves switched on or off; anything
+    /// positioned; binary sensors, covers, locks, people, valves and sensors with a device class
+    /// asked about ("what is the outside temperature" of a sensor without one is the name alone).
+    /// A light, switch, fan, climate device or media player is named alone.
+    public static func saysDomain(_ intent: String, naming entity: Home.Entity) -> Bool {
+        switch (intent, entity.domain) {
+        case ("HassTurnOn", "scene"), ("HassTurnOn", "script"), ("HassTurnOn", "valve"),
+             ("HassTurnOff", "scene"), ("HassTurnOff", "script"), ("HassTurnOff", "valve"): true
+        case ("HassSetPosition", _): true
+        case ("HassGetState", "sensor"): entity.deviceClass != nil
+        case ("HassGetState", let domain): ["binary_sensor", "cover", "lock", "person", "valve"].contains(domain)
+        default: false
+        }
+    }
+
+    /// Whether a line that names `entity` also says its device class: only a binary sensor's or
+    /// sensor's, asked about ("is the phone battery low": `device_class battery`).
+    public static func saysDeviceClass(_ intent: String, naming entity: Home.Entity) -> Bool {
+        intent == "HassGetState" && ["binary_sensor", "sensor"].contains(entity.domain) && entity.deviceClass != nil
+    }
+
     /// The states HassGetState asks about.
     public static let states = ["on", "off", "open", "closed", "locked", "unlocked", "home", "not_home"]
 

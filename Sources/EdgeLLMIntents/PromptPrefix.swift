@@ -112,7 +112,7 @@ public struct PromptPrefix: Sendable {
         }
         if let light = first("light") {
             examples.append(("is \(spoken(light.name)) on",
-                             line("HassGetState", ["name": .string(light.name), "domain": .string("light"), "state": .string("on")])))
+                             line("HassGetState", ["name": .string(light.name), "state": .string("on")])))
         }
         examples.append(("ten minute timer please", line("HassStartTimer", ["minutes": .number(10)])))
         examples.append(("we ran out of milk, put it on the shopping list",

@@ -56,14 +56,9 @@ DROPPED = {"HassLightSet": {"domain"}}
 # "is the back gate open" / "is the hallway motion detected": only sensors that sense that.
 SENSED_BY = {"bs_open_states": {"door", "garage_door", "opening", "window"},
              "bs_occupancy_states": {"motion", "occupancy", "presence"}}
-# The 2025-07 tests give the domain of a named entity of these domains (and a binary sensor's
-# device class); the 2026 templates only require it.
-NAMED_DOMAIN = {
-    "HassTurnOn": {"scene", "script", "valve"},
-    "HassTurnOff": {"scene", "script", "valve"},
-    "HassSetPosition": {"cover", "valve"},
-    "HassGetState": {"binary_sensor", "cover", "lock", "person", "sensor", "valve"},
-}
+# The 2025-07 tests give the domain of a named entity of some domains (and a binary sensor's or
+# sensor's device class: schema.says_domain, says_device_class); the 2026 templates only require it.
+NAMED_INTENTS = {"HassTurnOn", "HassTurnOff", "HassSetPosition", "HassGetState"}
 
 
 class Skip(Exception):
@@ -304,13 +299,12 @@ def to_gold(template, result, home):
     if intent in ("HassTurnOn", "HassTurnOff") and "name" not in slots and context_area is None \
             and slots.get("domain") == "fan":
         slots["name"] = S.ALL_NAME  # the 2025-07 tests' "turn off the living room fans"
-    if "name" in slots and slots["name"] != S.ALL_NAME and intent in NAMED_DOMAIN:
+    if "name" in slots and slots["name"] != S.ALL_NAME and intent in NAMED_INTENTS:
         entity = named_entity(intent, slots["name"], home)
-        d = S.domain(entity)
-        if d in NAMED_DOMAIN[intent]:
-            slots["domain"] = d
-            if d in ("binary_sensor", "sensor") and entity.get("device_class"):
-                slots["device_class"] = entity["device_class"]
+        if S.says_domain(intent, entity):
+            slots["domain"] = S.domain(entity)
+        if S.says_device_class(intent, entity):
+            slots["device_class"] = entity["device_class"]
     why = S.misfit(intent, slots, home)
     if why:
         raise Skip("grammar: " + why)  # the model could not write it for this home

@@ -74,6 +74,25 @@ def domain(entity):
     return entity["entity_id"].split(".", 1)[0]
 
 
+def says_domain(intent, entity):
+    """Whether a line naming `entity` also says its domain (IntentSchema.saysDomain)."""
+    d = domain(entity)
+    if intent in ("HassTurnOn", "HassTurnOff"):
+        return d in ("scene", "script", "valve")
+    if intent == "HassSetPosition":
+        return True
+    if intent == "HassGetState":
+        return bool(entity.get("device_class")) if d == "sensor" else \
+            d in ("binary_sensor", "cover", "lock", "person", "valve")
+    return False
+
+
+def says_device_class(intent, entity):
+    """Whether a line naming `entity` also says its device class (IntentSchema.saysDeviceClass)."""
+    return intent == "HassGetState" and domain(entity) in ("binary_sensor", "sensor") \
+        and bool(entity.get("device_class"))
+
+
 def acts(intent, entity_domain):
     domains = INTENTS[intent][1]
     return "*" in domains or entity_domain in domains
@@ -202,6 +221,12 @@ def misfit(intent, slots, home):
             return "floor"
     domains = sorted({domain(e) for e in entities})
     d = slots.get("domain")
+    if named is not None:
+        # After a name its domain and device class are said or not as the entity has it.
+        for key, says in (("domain", says_domain), ("device_class", says_device_class)):
+            marks = {says(intent, e) for e in named if key == "domain" or d is None or domain(e) == d}
+            if len(marks) == 1 and marks.pop() != (key in slots):
+                return key + " after this name"
     if d is not None:
         if d not in domains or (named is not None and d not in [domain(e) for e in named]):
             return "domain"
@@ -216,7 +241,8 @@ def misfit(intent, slots, home):
                 [e.get("device_class") for e in entities]
         if dc not in allowed:
             return "device_class"
-    if "state" in slots and slots["state"] not in (states_of(d) if d else STATES):
+    if "state" in slots and slots["state"] not in (
+            states_of(d) if d else [x for e in named for x in states_of(domain(e))] if named is not None else STATES):
         return "state"
     if "color" in slots and slots["color"] not in COLORS:
         return "color"
