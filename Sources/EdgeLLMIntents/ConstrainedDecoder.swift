@@ -250,15 +250,15 @@ final class ConstrainedDecoder {
                 best = i
             }
         }
-        guard let guide, !permits(tokens[best], guide, redirect: strict) else { return (tokens[best], next[best], false) }
+        guard let guide, !permits(tokens[best], then: next[best], guide, redirect: strict) else { return (tokens[best], next[best], false) }
         // Rarely reached (the model's own choice is usually permitted), so a sort is cheap enough.
         let ranked = tokens.indices.sorted { a, b in
             let (x, y) = (logits[Int(tokens[a])], logits[Int(tokens[b])])
             return x > y || (x == y && a < b)
         }
-        for i in ranked.dropFirst() where permits(tokens[i], guide, redirect: true) { return (tokens[i], next[i], false) }
+        for i in ranked.dropFirst() where permits(tokens[i], then: next[i], guide, redirect: true) { return (tokens[i], next[i], false) }
         // Strict, the model's own choice may still be its own to write (`all`, the speaker's area).
-        return (tokens[best], next[best], !strict || !permits(tokens[best], guide, redirect: false))
+        return (tokens[best], next[best], !strict || !permits(tokens[best], then: next[best], guide, redirect: false))
     }
 
     /// Where the model's choice begins `none` and its best intent the guide permits scores within
@@ -275,6 +275,41 @@ final class ConstrainedDecoder {
         guard let best, logits[Int(chosen)] - logits[Int(tokens[best])] < MentionGuide.noneLead else { return nil }
         return (tokens[best], next[best])
     }
+
+    /// `permits`, and where the token ends a slot, some token the grammar allows after it: a ";"
+    /// before nothing but slots the guide refuses ("HassTurnOn name Roman shade;", where only an
+    /// unsaid area or floor may follow) would leave the guide nowhere to go but aside.
+    private func permits(_ token: Int32, then next: Int32, _ guide: MentionGuide, redirect: Bool) -> Bool {
+        permits(token, guide, redirect: redirect) && leadsOn(output + grammar.spelling(of: token), next, guide, redirect: redirect)
+    }
+
+    /// Whether, where `line` has just ended a slot (";" or "; "), the guide permits some way on
+    /// that the grammar allows: the bytes it forces, then a token it offers.
+    private func leadsOn(_ line: [UInt8], _ state: Int32, _ guide: MentionGuide, redirect: Bool) -> Bool {
+        func endsSlot(_ line: [UInt8]) -> Bool {
+            line.last == Self.semicolon || (line.last == Self.space && line.dropLast().last == Self.semicolon)
+        }
+        guard endsSlot(line) else { return true }
+        var line = line
+        var state = state
+        while !grammar.isComplete(state), let (tokens, end) = grammar.forced(state) {
+            let bytes = tokens.flatMap { grammar.spelling(of: $0) }
+            guard guide.permits(line, appending: bytes, endsLine: false, redirect: redirect) else { return false }
+            line += bytes
+            state = end
+        }
+        guard endsSlot(line) else { return true }
+        let (tokens, next) = grammar.choices(state)
+        return tokens.indices.contains { i in
+            guard !tokenizer.isEndOfGeneration(tokens[i]) else { return false }
+            let bytes = grammar.spelling(of: tokens[i])
+            return guide.permits(line, appending: bytes, endsLine: false, redirect: redirect)
+                && leadsOn(line + bytes, next[i], guide, redirect: redirect)
+        }
+    }
+
+    private static let semicolon = UInt8(ascii: ";")
+    private static let space = UInt8(ascii: " ")
 
     private func permits(_ token: Int32, _ guide: MentionGuide, redirect: Bool) -> Bool {
         tokenizer.isEndOfGeneration(token)

@@ -19,6 +19,7 @@ enum IntentFixtures {
     static let shippedTernaryPath = packageRoot.appendingPathComponent("models/edgellm-home-135m.tm2.bin").path
     static let mentionGuidePath = root.appendingPathComponent("intents/mention_guide.jsonl").path
     static let goneBackPath = root.appendingPathComponent("intents/gone_back.jsonl").path
+    static let nothingSaidAfterTheNamePath = root.appendingPathComponent("intents/nothing_said_after_the_name.jsonl").path
 
     static func home() throws -> Home { try Home.load(path: homePath) }
 

@@ -275,6 +275,19 @@ struct MentionGuideTests {
         #expect(r.actions.isEmpty && r.status != .ok, "\(r.output)")
     }
 
+    /// A command of the generated test split that names a cover alone
+    /// (Tests/Fixtures/intents/nothing_said_after_the_name.jsonl, picked by
+    /// scripts/fixtures/pick_eval_lines.py). The grammar lets no `domain cover` follow the name, and
+    /// the model's next choice is ";" and an unsaid floor; the decoder looks past the ";", finds
+    /// nothing the guide permits after it and ends the line instead of standing aside.
+    @Test func aSlotIsNotEndedWhereNothingPermittedCanFollow() throws {
+        let model = try IntentFixtures.model(IntentFixtures.shippedTernaryPath)
+        let c = try #require(try Evaluation.load(path: IntentFixtures.nothingSaidAfterTheNamePath).first)
+        let recognizer = try IntentRecognizer(model: model, home: try #require(c.home), agentArea: nil)
+        let r = recognizer.recognize(c.text, context: c.context, deadline: nil)
+        #expect(r.output == "HassTurnOn name Roman shade" && r.status == .ok && r.intent == c.gold, "\(r.output)")
+    }
+
     /// The shipped ternary model on two held-out homes of the generated test split where it
     /// reaches for names the commands do not say (Tests/Fixtures/intents/mention_guide.jsonl,
     /// picked by scripts/fixtures/make_mention_guide_fixture.py; the gold is the data
