@@ -165,6 +165,9 @@ public final class IntentRecognizer: IntentRecognizing {
     /// lamp the home lacks, gone back on by the guide) every light, switch and fan on floor 1. A
     /// line taken over the model's `none` (`noneOverruled`) may only ask about a device the command
     /// names (`HassGetState`): a question answered is harmless, a switch thrown on a guess is not.
+    /// A timer's delayed command or name that shares no word with the command is the model's
+    /// invention and is left out rather than the timer refused (`MentionCheck.inventedTimerText`);
+    /// one that shares a word is a garbled copy, and the check refuses the line.
     func interpret(_ line: String, command: String, context: CommandContext,
                    noneOverruled: Bool = false, into result: inout Recognition) {
         let parsed: Intent?
@@ -178,11 +181,13 @@ public final class IntentRecognizer: IntentRecognizing {
             result.error = "unparseable output: \(error.description)"
             return
         }
-        guard let parsed else {
+        guard var parsed else {
             result.status = .rejected
             result.speech = Speech.notUnderstood
             return
         }
+        // A timer's command or name made up whole is left out; the timer asked for stands.
+        for slot in MentionCheck.inventedTimerText(parsed, in: command) { parsed.slots[slot] = nil }
         let widened = IntentSchema.switchesAnything.contains(parsed.name)
             && ["domain", "device_class"].allSatisfy { parsed.slots[$0] == nil }
             && (parsed.slots["name"] == nil || parsed.slots["name"]?.text?.lowercased() == IntentSchema.allName)

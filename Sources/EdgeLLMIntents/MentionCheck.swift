@@ -39,6 +39,18 @@ public enum MentionCheck {
         return nil
     }
 
+    /// A timer's delayed command or name that shares no word with the command: made up whole
+    /// ("Timer for 1 hours and 37-minute 5-seconds" → `conversation_command stop the tv`), not a
+    /// garbled copy of something said. Neither is needed for the timer the command asks for.
+    static func inventedTimerText(_ intent: Intent, in command: String) -> [String] {
+        guard intent.name == "HassStartTimer" else { return [] }
+        let said = saidForms(words(command))
+        return ["name", "conversation_command"].filter { slot in
+            guard case .string(let value)? = intent.slots[slot] else { return false }
+            return !words(value).contains { forms($0).contains(where: said.contains) }
+        }
+    }
+
     /// Whether the line's `name` is a device the command says (not `all`).
     static func namesSaidDevice(_ intent: Intent, in command: String) -> Bool {
         guard case .string(let name)? = intent.slots["name"], name.lowercased() != IntentSchema.allName else { return false }

@@ -86,6 +86,25 @@ import Testing
         #expect(outcome("HassTurnOn name Desk Lamp", "desk lamp on").status == .ok)
     }
 
+    @Test func aTimersCommandMadeUpWholeIsLeftOut() throws {
+        let r = try Self.tiny()
+        func outcome(_ line: String, _ command: String) -> Recognition {
+            var result = Recognition(status: .ok, intent: nil, actions: [], speech: "")
+            r.interpret(line, command: command, context: CommandContext(), into: &result)
+            return result
+        }
+        let plain = outcome("HassStartTimer hours 1; minutes 37; seconds 5; conversation_command stop the tv",
+                            "Timer for 1 hours and 37-minute 5-seconds")
+        #expect(plain.status == .ok && plain.intent == Intent(name: "HassStartTimer", slots: ["hours": .number(1), "minutes": .number(37), "seconds": .number(5)]))
+        let named = outcome("HassStartTimer name bread; minutes 45; conversation_command open the curtains", "45 minute timer called bread")
+        #expect(named.intent?.slots["name"] == .string("bread") && named.intent?.slots["conversation_command"] == nil)
+        // A garbled copy of a command that is said is refused, not dropped: the speaker asked for more than a timer.
+        #expect(outcome("HassStartTimer minutes 5; conversation_command lock the door", "open the garage door in 5 minutes").status == .rejected)
+        #expect(outcome("HassStartTimer minutes 5; conversation_command open the garage door", "open the garage door in 5 minutes").status == .ok)
+        // Only a timer's: an item made up is still refused.
+        #expect(outcome("HassShoppingListAddItem item bread", "add milk to the list").status == .rejected)
+    }
+
     @Test func aLineTakenOverTheModelsNoneOnlyAsksAboutADeviceTheCommandSays() throws {
         let r = try Self.tiny()
         func outcome(_ line: String, _ command: String) -> Recognition {
