@@ -19,20 +19,21 @@ public struct HomeVocabulary: Sendable {
     public let entries: [Entry]
     public let areaNames: [String]
     public let floorNames: [String]
-    /// Every device's name and aliases, whatever intents act on it.
-    public let deviceNames: [String]
 
     public init(home: Home) throws(HomeError) {
         try Self.validate(home)
         self.home = home
         areaNames = Self.unique(home.areas.map(\.name))
         floorNames = Self.unique(home.areas.compactMap(\.floor))
-        deviceNames = Self.unique(home.entities.flatMap { [$0.name] + ($0.aliases ?? []) })
         var entries: [Entry] = []
         for spec in IntentSchema.intents {
             if let entry = Self.entry(spec, home: home, areas: areaNames, floors: floorNames) { entries.append(entry) }
         }
         self.entries = entries
+        deviceNamesByIntent = Dictionary(uniqueKeysWithValues: entries.map { entry in
+            (entry.spec.name, Self.unique(home.entities.filter { IntentSchema.acts(entry.spec, on: $0.domain) }
+                .flatMap { [$0.name] + ($0.aliases ?? []) }))
+        })
     }
 
     public func entry(_ intent: String) -> Entry? { entries.first { $0.spec.name == intent } }
@@ -41,6 +42,12 @@ public struct HomeVocabulary: Sendable {
     public func entities(for spec: IntentSpec) -> [Home.Entity] {
         home.entities.filter { IntentSchema.acts(spec, on: $0.domain) }
     }
+
+    /// The names and aliases of the devices an intent acts on: what may hide a place said inside
+    /// one (`MentionCheck.saysPlace`). A sensor's "Kitchen Temperature" does not hide the kitchen
+    /// of "set the kitchen temperature to 21", which a thermostat is set for.
+    public func deviceNames(for intent: String) -> [String] { deviceNamesByIntent[intent] ?? [] }
+    private let deviceNamesByIntent: [String: [String]]
 
     /// The entities of an intent that a name or alias means (ignoring case).
     public func entities(for spec: IntentSpec, named name: String) -> [Home.Entity] {

@@ -165,9 +165,10 @@ public final class IntentRecognizer: IntentRecognizing {
     /// lamp the home lacks, gone back on by the guide) every light, switch and fan on floor 1. A
     /// line taken over the model's `none` (`noneOverruled`) may only ask about a device the command
     /// names (`HassGetState`): a question answered is harmless, a switch thrown on a guess is not.
-    /// A timer's delayed command or name that shares no word with the command is the model's
-    /// invention and is left out rather than the timer refused (`MentionCheck.inventedTimerText`);
-    /// one that shares a word is a garbled copy, and the check refuses the line.
+    /// A timer's delayed command or name that shares no word with a command that asks for a timer
+    /// is the model's invention and is left out rather than the timer refused
+    /// (`MentionCheck.inventedTimerText`); one that shares a word is a garbled copy, and the check
+    /// refuses the line.
     func interpret(_ line: String, command: String, context: CommandContext,
                    noneOverruled: Bool = false, into result: inout Recognition) {
         let parsed: Intent?
@@ -187,14 +188,16 @@ public final class IntentRecognizer: IntentRecognizing {
             return
         }
         // A timer's command or name made up whole is left out; the timer asked for stands.
-        for slot in MentionCheck.inventedTimerText(parsed, in: command) { parsed.slots[slot] = nil }
+        if options.requireMention {
+            for slot in MentionCheck.inventedTimerText(parsed, in: command) { parsed.slots[slot] = nil }
+        }
         let widened = IntentSchema.switchesAnything.contains(parsed.name)
             && ["domain", "device_class"].allSatisfy { parsed.slots[$0] == nil }
             && (parsed.slots["name"] == nil || parsed.slots["name"]?.text?.lowercased() == IntentSchema.allName)
         let guessed = noneOverruled && (parsed.name != "HassGetState" || !MentionCheck.namesSaidDevice(parsed, in: command))
         if widened || guessed || options.requireMention
             && MentionCheck.unsaid(parsed, in: command, contextArea: resolver.speakerArea(context),
-                                deviceNames: vocabulary.deviceNames) != nil {
+                                deviceNames: vocabulary.deviceNames(for: parsed.name)) != nil {
             result.status = .rejected
             result.speech = Speech.notUnderstood
             return

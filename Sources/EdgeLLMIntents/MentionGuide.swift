@@ -71,12 +71,14 @@ struct MentionGuide {
     init(command: String, vocabulary: HomeVocabulary, contextArea: String?) {
         let words = MentionCheck.words(command)
         let forms = MentionCheck.saidForms(words)
-        let nameRuns = MentionCheck.runs(of: vocabulary.deviceNames, in: words, singular: true)
+        // "all" said: a name said whole is no reason to bar `all` ("turn off every fan" with a Fan).
+        let saysAll = !forms.isDisjoint(with: MentionCheck.quantifiers)
         var said: [[UInt8]: [[UInt8]: [[UInt8]]]] = [:]
         var accepted: [[UInt8]: [[UInt8]: [[UInt8]]]] = [:]
         var places: [[UInt8]: [(key: [UInt8], values: [String])]] = [:]
         for entry in vocabulary.entries {
             let intent = Array(entry.spec.name.utf8)
+            let nameRuns = MentionCheck.runs(of: vocabulary.deviceNames(for: entry.spec.name), in: words, singular: true)
             if !entry.spec.slots.contains(where: { $0.kind == .text }) {
                 let kinds = Set(entry.deviceClassesByDomain.values.joined())
                 for key in ["area", "floor"] where entry.spec.slot(key) != nil {
@@ -114,7 +116,7 @@ struct MentionGuide {
                     // Nor `all` where the command says one of them whole: "upstairs bathroom exhaust
                     // fan on" is that fan, not every fan somewhere.
                     let names = saidValues.map { String(decoding: $0, as: UTF8.self) }
-                    if !MentionCheck.runs(of: names, in: words, singular: true).isEmpty {
+                    if !saysAll, !MentionCheck.runs(of: names, in: words, singular: true).isEmpty {
                         acceptedValues.removeAll { $0.elementsEqual(IntentSchema.allName.utf8) }
                     }
                 }

@@ -100,6 +100,7 @@ struct GrammarTests {
             ("HassGetState name Pantry Humidity; domain sensor; device_class humidity", "HassGetState name Pantry Humidity"),
             ("HassGetState name Patio Gate; domain lock", "HassGetState name Patio Gate; state locked"),
             ("HassGetState name Heat Pump", "HassGetState name Heat Pump; domain climate"),
+            ("HassGetState name Reading Lamp; state on", "HassGetState name Reading Lamp; state locked"),
         ] {
             #expect(Self.accepts(g, right), "\(right)")
             #expect(!Self.accepts(g, wrong), "\(wrong)")

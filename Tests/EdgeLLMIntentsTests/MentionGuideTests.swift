@@ -169,6 +169,20 @@ struct MentionGuideTests {
         #expect(Self.permits(try Self.guide("turn off the radio in the study"), "HassTurnOff area", " Study"))
         #expect(Self.permits(try Self.guide("turn off the study radios"), "HassTurnOff area", " Study"))
         #expect(Self.permits(try Self.guide("turn on all the fans in the study"), "HassTurnOn name", " all"))
+        // Only a device the intent acts on hides a place: the kitchen's temperature sensor is not
+        // what a thermostat is set by.
+        let kitchen = Home(areas: [.init(id: "k", name: "Kitchen")],
+                           entities: [.init(entityID: "sensor.t", name: "Kitchen Temperature", area: "k", deviceClass: "temperature"),
+                                      .init(entityID: "climate.k", name: "Thermostat", area: "k"),
+                                      .init(entityID: "fan.f", name: "Fan", area: "k"), .init(entityID: "fan.c", name: "Ceiling Fan", area: "k")])
+        let vocabulary = try HomeVocabulary(home: kitchen)
+        #expect(vocabulary.deviceNames(for: "HassClimateSetTemperature") == ["Thermostat"])
+        let set = MentionGuide(command: "set the kitchen temperature to 21", vocabulary: vocabulary, contextArea: nil)
+        #expect(Self.permits(set, "HassClimateSetTemperature area", " Kitchen;"))
+        // A command that says "every" asks for all of a kind, even one a device is named for.
+        let every = MentionGuide(command: "turn off every fan", vocabulary: vocabulary, contextArea: nil)
+        #expect(Self.permits(every, "HassTurnOff name", " all"))
+        #expect(!Self.permits(MentionGuide(command: "turn off the fan", vocabulary: vocabulary, contextArea: nil), "HassTurnOff name", " all"))
     }
 
     @Test func aLineThatNamesAllOrNoDeviceSaysWhatKindOfDevice() throws {

@@ -101,6 +101,8 @@ import Testing
         // A garbled copy of a command that is said is refused, not dropped: the speaker asked for more than a timer.
         #expect(outcome("HassStartTimer minutes 5; conversation_command lock the door", "open the garage door in 5 minutes").status == .rejected)
         #expect(outcome("HassStartTimer minutes 5; conversation_command open the garage door", "open the garage door in 5 minutes").status == .ok)
+        // Only where a timer is asked for: a delayed command is not silently a plain timer.
+        #expect(outcome("HassStartTimer minutes 10; conversation_command stop the media player", "in 10 minutes kill music").status == .rejected)
         // Only a timer's: an item made up is still refused.
         #expect(outcome("HassShoppingListAddItem item bread", "add milk to the list").status == .rejected)
     }
