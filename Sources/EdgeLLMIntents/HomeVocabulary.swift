@@ -136,6 +136,7 @@ public struct HomeVocabulary: Sendable {
             }
             try check(entity.name, "entity \(entity.entityID): name")
             for alias in entity.aliases ?? [] { try check(alias, "entity \(entity.entityID): alias") }
+            if let deviceClass = entity.deviceClass { try check(deviceClass, "entity \(entity.entityID): device_class") }
             if let area = entity.area, !areaKeys.contains(area) {
                 throw HomeError("entity \(entity.entityID): area '\(area)' is not one of the home's areas")
             }

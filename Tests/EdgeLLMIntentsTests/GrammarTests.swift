@@ -122,6 +122,12 @@ struct GrammarTests {
         }
         let badArea = Home(areas: [], entities: [.init(entityID: "light.x", name: "Lamp", area: "nowhere")])
         #expect(throws: HomeError.self) { try HomeVocabulary(home: badArea) }
+        // A device class is a value of the line too (and an empty one would say "has a class" to
+        // the grammar but not to the data generator's mirror).
+        for deviceClass in ["", "door; window", " door"] {
+            let home = Home(areas: [], entities: [.init(entityID: "binary_sensor.x", name: "Hatch", area: nil, deviceClass: deviceClass)])
+            #expect(throws: HomeError.self) { try HomeVocabulary(home: home) }
+        }
     }
 
     /// Random walks over the byte grammar: whatever path is taken, a finished line is valid.
