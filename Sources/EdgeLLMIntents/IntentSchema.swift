@@ -124,6 +124,15 @@ public enum IntentSchema {
         intent == "HassGetState" && ["binary_sensor", "sensor"].contains(entity.domain) && entity.deviceClass != nil
     }
 
+    /// The intents that start a vacuum or send it home, and the words (as `MentionCheck.forms`
+    /// gives them) that say one without its name: every vacuum command of the training data and of
+    /// Home Assistant's tests says one of these or the vacuum's name.
+    static let vacuumIntents: Set<String> = ["HassVacuumStart", "HassVacuumReturnToBase"]
+    static let vacuumWords: Set<String> = [
+        "vacuum", "vacuuming", "vac", "hoover", "hoovering", "clean", "cleaning", "mop", "mopping", "robot",
+        "dock", "base", "charger", "charging",
+    ]
+
     /// The states HassGetState asks about.
     public static let states = ["on", "off", "open", "closed", "locked", "unlocked", "home", "not_home"]
 

@@ -33,6 +33,9 @@
 /// names `all`, or is a HassTurnOn/Off naming no device) goes on until it says what kind of device
 /// ("lights out in bedroom 3": `area Bedroom 3; domain light`).
 ///
+/// A vacuum intent needs a vacuum said (`IntentSchema.vacuumWords` or a vacuum's name): the ternary
+/// model wrote "light up the first floor" as `HassVacuumStart floor First Floor`.
+///
 /// A place said only inside a device's name is the device's, not a place said ("turn off the
 /// bedroom lamp": `name Bedroom Lamp`, not every light in the bedroom; `MentionCheck.saysPlace`),
 /// and a command that says a device's name whole is not about `all` of a kind.
@@ -135,8 +138,13 @@ struct MentionGuide {
         let saidValues = Set(said.values.flatMap { $0.values.joined() }).map { String(decoding: $0, as: UTF8.self) }
         if !MentionCheck.saysNumber(words, apartFrom: saidValues) { barred.formUnion(MentionCheck.numberSlots) }
         if !IntentSchema.colors.contains(where: forms.contains) { barred.insert("color") }
+        // A vacuum is started or sent home only when the command says a vacuum, by a word for one
+        // or by its name: "light up the first floor" is no HassVacuumStart.
+        let saysVacuum = !forms.isDisjoint(with: IntentSchema.vacuumWords)
+            || vocabulary.deviceNames(for: "HassVacuumStart").contains { MentionCheck.says($0, forms) }
         barredIntents = Set(vocabulary.entries.map(\.spec).filter { spec in
             !spec.required.isDisjoint(with: barred) || (!spec.anyOf.isEmpty && spec.anyOf.isSubset(of: barred))
+                || (!saysVacuum && IntentSchema.vacuumIntents.contains(spec.name))
         }.map { Array($0.name.utf8) })
         barredKeys = Set(barred.map { Array($0.utf8) })
     }

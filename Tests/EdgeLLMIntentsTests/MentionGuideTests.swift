@@ -185,6 +185,16 @@ struct MentionGuideTests {
         #expect(!Self.permits(MentionGuide(command: "turn off the fan", vocabulary: vocabulary, contextArea: nil), "HassTurnOff name", " all"))
     }
 
+    @Test func aVacuumIsStartedOnlyWhenTheCommandSaysOne() throws {
+        let lights = try Self.guide("light up the hallway")
+        #expect(!Self.permits(lights, "", "HassVacuumS") && !Self.permits(lights, "HassVacuumStart", " area"))
+        #expect(!Self.permits(lights, "", "HassVacuumReturnToBase", endsLine: true))
+        #expect(Self.permits(lights, "", "HassTurnOn"))
+        #expect(Self.permits(try Self.guide("vacuum the hallway"), "", "HassVacuumStart"))
+        #expect(Self.permits(try Self.guide("start dusty"), "", "HassVacuumStart"), "by its name")
+        #expect(Self.permits(try Self.guide("send the robot back to its dock"), "", "HassVacuumReturnToBase"))
+    }
+
     @Test func aLineThatNamesAllOrNoDeviceSaysWhatKindOfDevice() throws {
         var g = try Self.guide("switch off all the fans in the study")
         #expect(!Self.permits(g, "HassTurnOff name all; area Study", "", endsLine: true), "everything in the study")
