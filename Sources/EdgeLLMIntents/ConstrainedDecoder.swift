@@ -280,16 +280,17 @@ final class ConstrainedDecoder {
     /// before nothing but slots the guide refuses ("HassTurnOn name Roman shade;", where only an
     /// unsaid area or floor may follow) would leave the guide nowhere to go but aside.
     private func permits(_ token: Int32, then next: Int32, _ guide: MentionGuide, redirect: Bool) -> Bool {
-        permits(token, guide, redirect: redirect) && leadsOn(output + grammar.spelling(of: token), next, guide, redirect: redirect)
+        guard permits(token, guide, redirect: redirect) else { return false }
+        // Most tokens end in a letter: no slot ends, and no copy of the line is needed to say so.
+        let bytes = grammar.spelling(of: token)
+        guard let last = bytes.last, last == Self.semicolon || last == Self.space else { return true }
+        return leadsOn(output + bytes, next, guide, redirect: redirect)
     }
 
     /// Whether, where `line` has just ended a slot (";" or "; "), the guide permits some way on
     /// that the grammar allows: the bytes it forces, then a token it offers.
     private func leadsOn(_ line: [UInt8], _ state: Int32, _ guide: MentionGuide, redirect: Bool) -> Bool {
-        func endsSlot(_ line: [UInt8]) -> Bool {
-            line.last == Self.semicolon || (line.last == Self.space && line.dropLast().last == Self.semicolon)
-        }
-        guard endsSlot(line) else { return true }
+        guard MentionGuide.endsSlot(line) else { return true }
         var line = line
         var state = state
         while !grammar.isComplete(state), let (tokens, end) = grammar.forced(state) {
@@ -298,7 +299,7 @@ final class ConstrainedDecoder {
             line += bytes
             state = end
         }
-        guard endsSlot(line) else { return true }
+        guard MentionGuide.endsSlot(line) else { return true }
         let (tokens, next) = grammar.choices(state)
         return tokens.indices.contains { i in
             guard !tokenizer.isEndOfGeneration(tokens[i]) else { return false }

@@ -31,15 +31,16 @@ public struct HomeVocabulary: Sendable {
         }
         self.entries = entries
         deviceNamesByIntent = Dictionary(uniqueKeysWithValues: entries.map { entry in
-            (entry.spec.name, Self.unique(home.entities.filter { IntentSchema.acts(entry.spec, on: $0.domain) }
-                .flatMap { [$0.name] + ($0.aliases ?? []) }))
+            (entry.spec.name, Self.unique(Self.entities(for: entry.spec, in: home).flatMap { [$0.name] + ($0.aliases ?? []) }))
         })
     }
 
     public func entry(_ intent: String) -> Entry? { entries.first { $0.spec.name == intent } }
 
     /// The entities an intent may act on.
-    public func entities(for spec: IntentSpec) -> [Home.Entity] {
+    public func entities(for spec: IntentSpec) -> [Home.Entity] { Self.entities(for: spec, in: home) }
+
+    private static func entities(for spec: IntentSpec, in home: Home) -> [Home.Entity] {
         home.entities.filter { IntentSchema.acts(spec, on: $0.domain) }
     }
 

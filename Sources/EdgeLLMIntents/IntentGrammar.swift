@@ -59,11 +59,12 @@ public enum IntentGrammar {
             let key = SlotKey(intent: entry.spec.name, index: index, satisfied: satisfied, first: first, scope: scope)
             if let memo = slotMemo[key] { return memo }
             let spec = entry.spec
+            let named = scope.name.map { vocabulary.entities(for: spec, named: $0) }
             var items: [(bytes: [UInt8], then: Int32)] = []
             var m = index
             while m < spec.slots.count {
                 let slot = spec.slots[m]
-                let pinned = saysKind(entry, slot, scope)
+                let pinned = saysKind(spec, slot, named: named, scope)
                 if pinned == false {
                     m += 1
                     continue
@@ -97,7 +98,7 @@ public enum IntentGrammar {
                 if spec.required.contains(slot.name) || pinned == true { break }
                 m += 1
             }
-            let requiredLeft = spec.slots[index...].contains { spec.required.contains($0.name) || saysKind(entry, $0, scope) == true }
+            let requiredLeft = spec.slots[index...].contains { spec.required.contains($0.name) || saysKind(spec, $0, named: named, scope) == true }
             let canEnd = !requiredLeft && (spec.anyOf.isEmpty || satisfied)
             let state: Int32? = items.isEmpty && !canEnd ? nil : try builder.choice(items, orEnd: canEnd)
             slotMemo[key] = state
@@ -106,17 +107,16 @@ public enum IntentGrammar {
 
         /// After a name, whether the line goes on to say the entity's domain or device class
         /// (`IntentSchema.saysDomain`, `saysDeviceClass`): true, it must; false, it must not; nil
-        /// where no name is written or the entities the name means differ.
-        private func saysKind(_ entry: HomeVocabulary.Entry, _ slot: SlotSpec, _ scope: Scope) -> Bool? {
-            guard let name = scope.name else { return nil }
-            let named = vocabulary.entities(for: entry.spec, named: name)
+        /// where no name is written (`named` nil) or the entities the name means differ.
+        private func saysKind(_ spec: IntentSpec, _ slot: SlotSpec, named: [Home.Entity]?, _ scope: Scope) -> Bool? {
+            guard let named else { return nil }
             let says: Set<Bool>
             switch slot.kind {
             case .domain:
-                says = Set(named.map { IntentSchema.saysDomain(entry.spec.name, naming: $0) })
+                says = Set(named.map { IntentSchema.saysDomain(spec.name, naming: $0) })
             case .deviceClass:
                 says = Set(named.filter { scope.domain == nil || $0.domain == scope.domain }
-                    .map { IntentSchema.saysDeviceClass(entry.spec.name, naming: $0) })
+                    .map { IntentSchema.saysDeviceClass(spec.name, naming: $0) })
             default:
                 return nil
             }

@@ -79,9 +79,13 @@ struct MentionGuide {
         var said: [[UInt8]: [[UInt8]: [[UInt8]]]] = [:]
         var accepted: [[UInt8]: [[UInt8]: [[UInt8]]]] = [:]
         var places: [[UInt8]: [(key: [UInt8], values: [String])]] = [:]
+        // Intents that act on the same devices share their names' runs (the media intents, on and off).
+        var runsOfNames: [[String]: [Range<Int>]] = [:]
         for entry in vocabulary.entries {
             let intent = Array(entry.spec.name.utf8)
-            let nameRuns = MentionCheck.runs(of: vocabulary.deviceNames(for: entry.spec.name), in: words, singular: true)
+            let deviceNames = vocabulary.deviceNames(for: entry.spec.name)
+            let nameRuns = runsOfNames[deviceNames] ?? MentionCheck.runs(of: deviceNames, in: words, singular: true)
+            runsOfNames[deviceNames] = nameRuns
             if !entry.spec.slots.contains(where: { $0.kind == .text }) {
                 let kinds = Set(entry.deviceClassesByDomain.values.joined())
                 for key in ["area", "floor"] where entry.spec.slot(key) != nil {
@@ -152,9 +156,12 @@ struct MentionGuide {
     /// Whether a new slot (or the end of the line) comes next after `line`: the intent is written,
     /// or a slot ended with ";".
     func atSlotStart(_ line: [UInt8]) -> Bool {
-        guard let last = line.last else { return false }
-        if last == Self.semicolon || (last == Self.space && line.dropLast().last == Self.semicolon) { return true }
-        return !line.contains(Self.space) && lineStarts.contains(line)
+        Self.endsSlot(line) || (!line.contains(Self.space) && lineStarts.contains(line))
+    }
+
+    /// Whether `line` has just ended a slot: it ends in ";" or "; ".
+    static func endsSlot(_ line: [UInt8]) -> Bool {
+        line.last == semicolon || (line.last == space && line.dropLast().last == semicolon)
     }
 
     /// The guided key whose value `line` is writing (the key and the space after it written).
