@@ -76,7 +76,12 @@ public enum MentionCheck {
     /// bedroom 3 red" in a home with a Bedroom 3.
     static func saysNumber(_ words: [String], apartFrom names: [String]) -> Bool {
         var rest = words
-        for name in Set(names.map { Self.words($0) }) where !name.isEmpty {
+        // Longest first, in a fixed order: "Office 2 Blinds of the Office 2" keeps no 2 whichever
+        // order the names come in (taken shortest first, "Office 2" would eat the name's own 2).
+        let distinct = Set(names.map { Self.words($0) }).sorted { a, b in
+            a.count != b.count ? a.count > b.count : a.lexicographicallyPrecedes(b)
+        }
+        for name in distinct where !name.isEmpty {
             // The name's words where they run together in the command ("bedroom 2 to 2" keeps a 2).
             guard let i = rest.indices.first(where: { i in
                 i + name.count <= rest.count && name.indices.allSatisfy { forms(rest[i + $0]).contains(name[$0]) }
