@@ -103,6 +103,8 @@ final class ConstrainedDecoder {
         // Where a slot gone back to began: until it closes, its value must be one the command says
         // (the model's own `all` or speaker's area would widen a refused line into an action).
         var rewoundSlot: Int?
+        // Whether the line went back from a device the command does not say (not from `all`).
+        var wentBackFromAName = false
         while !grammar.isComplete(state) {
             if let deadline, Clock.now() > deadline {
                 outcome.timedOut = true
@@ -138,6 +140,7 @@ final class ConstrainedDecoder {
                     return guide.beginsSaidSlot(before, appending: bytes, excluding: start.excluded)
                         && guide.permits(before, appending: bytes, endsLine: false, redirect: true)
                 }) {
+                    if !MentionGuide.writesAll(written) { wentBackFromAName = true }
                     session.rewind(to: start.position)
                     output.removeSubrange(start.outputCount...)
                     state = start.state
@@ -150,9 +153,10 @@ final class ConstrainedDecoder {
                     rewoundSlot = start.outputCount
                 }
             }
-            // A line gone back on says what kind of device of its own accord or is refused:
-            // "activate dusty lamp at floor 1!" is not every light on floor 1.
-            if outcome.rewinds > 0 { guide?.addsKind = false }
+            // A line gone back on from a device the home lacks says what kind of device of its
+            // own accord or is refused: "activate dusty lamp at floor 1!" is not every light on
+            // floor 1. One gone back on from `all` wanted every device of a kind: it keeps the rule.
+            if wentBackFromAName { guide?.addsKind = false }
             outcome.modelChoices += 1
             if tokenizer.isEndOfGeneration(token) { break }
             batch.removeAll(keepingCapacity: true)

@@ -19,9 +19,12 @@ public enum IntentGrammar {
     /// class and state can only be that entity's (no `name Ceiling Fan; domain light`, no `name
     /// Outside Temperature; state on`), and its domain and device class are written or not as the
     /// training data writes them (`IntentSchema.saysDomain`); after a domain, the device classes
-    /// and states are that domain's (no `domain light; device_class damper`).
+    /// and states are that domain's (no `domain light; device_class damper`). After `name all`
+    /// the line says a kind of device that one names all of (`IntentSchema.allKinds`): no `name
+    /// all; area Kitchen; domain script` for "turn on kitchen lights".
     private struct Scope: Hashable {
         var name: String?
+        var namesAll = false
         var domain: String?
     }
 
@@ -81,6 +84,8 @@ public enum IntentGrammar {
                             next.domain = v
                         } else if v != IntentSchema.allName {
                             next.name = v
+                        } else {
+                            next.namesAll = true
                         }
                         if let after = try slots(entry, from: m + 1, satisfied: nowSatisfied, first: false, scope: next) {
                             branches.append((Array(v.utf8), after))
@@ -109,6 +114,7 @@ public enum IntentGrammar {
         /// (`IntentSchema.saysDomain`, `saysDeviceClass`): true, it must; false, it must not; nil
         /// where no name is written (`named` nil) or the entities the name means differ.
         private func saysKind(_ spec: IntentSpec, _ slot: SlotSpec, named: [Home.Entity]?, _ scope: Scope) -> Bool? {
+            if scope.namesAll, slot.kind == .domain { return true }
             guard let named else { return nil }
             let says: Set<Bool>
             switch slot.kind {
@@ -136,6 +142,7 @@ public enum IntentGrammar {
                 guard let named, !named.contains(where: { vocabulary.area(of: $0) == nil }) else { return all }
                 return HomeVocabulary.unique(named.compactMap { vocabulary.area(of: $0)?.floor })
             case .domain:
+                if scope.namesAll { return all.filter(IntentSchema.allKinds.contains) }
                 guard let named else { return all }
                 return all.filter { d in named.contains { $0.domain == d } }
             case .deviceClass:

@@ -164,7 +164,8 @@ public final class IntentRecognizer: IntentRecognizing {
     /// out in bedroom 3" is not everything in bedroom 3, nor "activate dusty lamp at floor 1!" (a
     /// lamp the home lacks, gone back on by the guide) every light, switch and fan on floor 1. A
     /// line taken over the model's `none` (`noneOverruled`) may only ask about a device the command
-    /// names (`HassGetState`): a question answered is harmless, a switch thrown on a guess is not.
+    /// names, or start a scene or script it names and asks for (`MentionCheck.mayOverruleNone`): a
+    /// question answered is harmless, a switch thrown on a guess is not.
     /// A timer's delayed command or name that shares no word with a command that asks for a timer
     /// is the model's invention and is left out rather than the timer refused
     /// (`MentionCheck.inventedTimerText`); one that shares a word is a garbled copy, and the check
@@ -194,7 +195,7 @@ public final class IntentRecognizer: IntentRecognizing {
         let widened = IntentSchema.switchesAnything.contains(parsed.name)
             && ["domain", "device_class"].allSatisfy { parsed.slots[$0] == nil }
             && (parsed.slots["name"] == nil || parsed.slots["name"]?.text?.lowercased() == IntentSchema.allName)
-        let guessed = noneOverruled && (parsed.name != "HassGetState" || !MentionCheck.namesSaidDevice(parsed, in: command))
+        let guessed = noneOverruled && !MentionCheck.mayOverruleNone(parsed, in: command)
         if widened || guessed || options.requireMention
             && MentionCheck.unsaid(parsed, in: command, contextArea: resolver.speakerArea(context),
                                 deviceNames: vocabulary.deviceNames(for: parsed.name)) != nil {

@@ -101,6 +101,8 @@ public enum IntentSchema {
     /// The intents that, naming no device, act on every light, switch, fan, ... in their area or
     /// floor: such a line must say what kind of device (`IntentRecognizer`, `MentionGuide`).
     public static let switchesAnything: Set<String> = ["HassTurnOn", "HassTurnOff"]
+    /// Domains whose entities a HassTurnOn starts, by their own name: scenes and scripts.
+    static let startsOnly: Set<String> = ["scene", "script"]
 
     /// Whether a line that names `entity` also says its domain, as the training data and Home
     /// Assistant's tests write it: scenes, scripts and valves switched on or off; anything
@@ -158,6 +160,10 @@ public enum IntentSchema {
     /// The word a target-less HassTurnOn/HassTurnOff uses for "every matching entity"
     /// (`turn off the living room fans` is name=all, area, domain in Home Assistant's tests).
     public static let allName = "all"
+    /// The kinds of device a line names `all` of, as Home Assistant's sentences and the training
+    /// data write it: fans ("turn on all the fans in the kitchen" is `name all; area Kitchen;
+    /// domain fan`); lights and the rest are written by area and domain alone.
+    static let allKinds: Set<String> = ["fan"]
 
     private static let target: [SlotSpec] = [.init("name", .entityName), .init("area", .area), .init("floor", .floor)]
     private static let targetAny: Set<String> = ["name", "area", "floor", "domain", "device_class"]

@@ -13,12 +13,15 @@
 /// duration into a command that has none ("first floor lights" is no 1-second timer, "the second
 /// floor lights" no timer at all). Which number the line writes is the model's.
 ///
+/// `name all` must be of a kind of device the command says that lines name all of
+/// (`IntentSchema.allKinds`: "all the fans", not "everything off").
+///
 /// Words match case-insensitively, ignoring punctuation, apostrophes and plural endings ("lights"
 /// says "Light", "kids room" says "Kid's Room", "switches" says "Switch", "batteries" says
 /// "Battery"), numbers up to twenty and ordinals up to tenth as words or digits ("bedroom two"
 /// says "Bedroom 2"). Every line of the
-/// held-out test split and of Home Assistant's test sentences passes with its gold slots
-/// (BENCHMARKS.md).
+/// held-out test split and of Home Assistant's test sentences passes with its gold slots but
+/// five of the latter's, `name all` for locks (BENCHMARKS.md).
 public enum MentionCheck {
     /// The first of the line's name, area, floor, free-text and colour slots whose value the
     /// command does not say, else its first duration slot when the command says no duration, as
@@ -32,7 +35,12 @@ public enum MentionCheck {
         let said = saidForms(words)
         let nameRuns = runs(of: deviceNames, in: words, singular: true)
         for slot in slots + textSlots {
-            guard case .string(let value)? = intent.slots[slot], value.lowercased() != IntentSchema.allName else { continue }
+            guard case .string(let value)? = intent.slots[slot] else { continue }
+            if value.lowercased() == IntentSchema.allName {
+                // `all` of a kind the command says: "all the fans", not "everything off".
+                if slot == "name", said.isDisjoint(with: IntentSchema.allKinds) { return (slot, value) }
+                continue
+            }
             if slot == "area", let contextArea, value.lowercased() == contextArea.lowercased() { continue }
             let isPlace = slot == "area" || slot == "floor"
             if !(isPlace ? saysPlace(value, words, said, outside: nameRuns) : says(value, said)) { return (slot, value) }
@@ -60,12 +68,45 @@ public enum MentionCheck {
 
     /// Words that ask for every device of a kind ("turn off every fan"): `all` is the line's to write.
     static let quantifiers: Set<String> = ["all", "every", "each", "everything", "everywhere"]
+    /// Words that ask of a kind of device rather than of one ("are any smoke sensors on?", "which
+    /// lights are on?"): no name is due, whatever names the command says.
+    static let kindQuantifiers = quantifiers.union(["any", "anything", "which", "many", "some"])
 
     /// Whether the line's `name` is a device the command says (not `all`).
     static func namesSaidDevice(_ intent: Intent, in command: String) -> Bool {
         guard case .string(let name)? = intent.slots["name"], name.lowercased() != IntentSchema.allName else { return false }
         return says(name, saidForms(words(command)))
     }
+
+    /// Whether a line the model would have refused (`none` led, narrowly) may be acted on: it
+    /// asks about a device the command names whole (`HassGetState`: a question answered is
+    /// harmless), or it starts a scene or script the command names whole and asks for rather than
+    /// asks about ("party mode on", "run stealth mode script"; not "what songs are good for movie
+    /// night"). A switch thrown on a guess is not harmless; a scene set is the command's own word.
+    static func mayOverruleNone(_ intent: Intent, in command: String) -> Bool {
+        guard namesSaidDevice(intent, in: command) else { return false }
+        if intent.name == "HassGetState" { return true }
+        guard intent.name == "HassTurnOn", case .string(let domain)? = intent.slots["domain"],
+              IntentSchema.startsOnly.contains(domain) else { return false }
+        return !asks(words(command))
+    }
+
+    /// Whether a command of these words opens as a question or a request for words ("what is a
+    /// good goodnight routine", "tell me about party mode"), past greetings and fillers. "can
+    /// you" and the like open a polite command, not a question.
+    static func asks(_ words: [String]) -> Bool {
+        guard let i = words.firstIndex(where: { !openers.contains($0) }) else { return false }
+        if politeAsks.contains(words[i]) { return i + 1 >= words.count || words[i + 1] != "you" }
+        return questionWords.contains(words[i])
+    }
+
+    private static let openers: Set<String> = ["hey", "hi", "hello", "ok", "okay", "so", "um", "uh", "er", "well",
+                                               "alright", "please", "quick", "question"]
+    private static let questionWords: Set<String> = [
+        "what", "whats", "who", "whos", "which", "when", "where", "wheres", "why", "how", "hows", "is", "are", "was",
+        "were", "do", "does", "did", "should", "tell", "write", "give", "recommend", "explain", "describe",
+    ]
+    private static let politeAsks: Set<String> = ["can", "could", "would", "will"]
 
     /// Slots that hold a number the command must give: a brightness, position, volume or
     /// temperature.

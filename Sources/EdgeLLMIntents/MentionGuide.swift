@@ -39,6 +39,12 @@
 /// A place said only inside a device's name is the device's, not a place said ("turn off the
 /// bedroom lamp": `name Bedroom Lamp`, not every light in the bedroom; `MentionCheck.saysPlace`),
 /// and a command that says a device's name whole is not about `all` of a kind.
+///
+/// A device the command names whole is the line's target: the line names it before any other
+/// slot and does not end without it ("is CO detected?": `name CO`, "TV pause": `name TV`), unless
+/// the command asks of a kind ("are any occupancy sensors triggered?") or the name is also a
+/// place's. And `all` is written only of fans said, as the data writes it ("turn on kitchen
+/// lights" is `area Kitchen; domain light`, not `name all`).
 struct MentionGuide {
     /// Per intent, per guided slot key, the values the command says, as the grammar spells them,
     /// and the values the model may write of its own accord: those, `all` and the speaker's area.
@@ -56,6 +62,16 @@ struct MentionGuide {
     private let places: [[UInt8]: [(key: [UInt8], values: [String])]]
     /// Whether the command says the whole name of one of the home's devices.
     let saysName: Bool
+    /// The intents whose line must name a device: the command says one's name whole, its words in
+    /// a row, the last not plural, and asks of no kind of device ("is CO detected?" is the
+    /// sensor named CO, "TV pause" the TV; "are any occupancy sensors triggered?" asks of a kind).
+    private let namesDue: Set<[UInt8]>
+    /// The intents whose `all` is withheld (no fan said) although their lines may name it or a
+    /// device: the model may still begin the name, so that the value it reaches for shows what
+    /// it meant — `all` refused, it goes back to a slot the command says and keeps its kind
+    /// ("turn on kitchen lights": `area Kitchen; domain light`); a device the home lacks, it goes
+    /// back and must say the kind itself (`ConstrainedDecoder`).
+    private let allWithheld: Set<[UInt8]>
     /// Whether a line that would act on everything in a place is kept going until it says what
     /// kind of device (`endsTooSoon`); off, such a line may end and the recognizer refuses it.
     var addsKind = true
@@ -76,16 +92,27 @@ struct MentionGuide {
         let forms = MentionCheck.saidForms(words)
         // "all" said: a name said whole is no reason to bar `all` ("turn off every fan" with a Fan).
         let saysAll = !forms.isDisjoint(with: MentionCheck.quantifiers)
+        // `all` is written only of a kind of device said ("kitchen fans on"): the grammar would
+        // otherwise follow "turn on kitchen lights"' `name all` with `domain fan`.
+        let saysAllKind = !forms.isDisjoint(with: IntentSchema.allKinds)
         var said: [[UInt8]: [[UInt8]: [[UInt8]]]] = [:]
         var accepted: [[UInt8]: [[UInt8]: [[UInt8]]]] = [:]
         var places: [[UInt8]: [(key: [UInt8], values: [String])]] = [:]
         // Intents that act on the same devices share their names' runs (the media intents, on and off).
         var runsOfNames: [[String]: [Range<Int>]] = [:]
+        var namesDue: Set<[UInt8]> = []
+        var allWithheld: Set<[UInt8]> = []
+        let asksOfKinds = !forms.isDisjoint(with: MentionCheck.kindQuantifiers)
         for entry in vocabulary.entries {
             let intent = Array(entry.spec.name.utf8)
             let deviceNames = vocabulary.deviceNames(for: entry.spec.name)
             let nameRuns = runsOfNames[deviceNames] ?? MentionCheck.runs(of: deviceNames, in: words, singular: true)
             runsOfNames[deviceNames] = nameRuns
+            if !asksOfKinds, entry.spec.slots.contains(where: { $0.kind == .entityName }) {
+                // A name that is also a place's is the model's to read either way.
+                let placeRuns = MentionCheck.runs(of: (entry.values["area"] ?? []) + (entry.values["floor"] ?? []), in: words)
+                if nameRuns.contains(where: { !placeRuns.contains($0) }) { namesDue.insert(intent) }
+            }
             if !entry.spec.slots.contains(where: { $0.kind == .text }) {
                 let kinds = Set(entry.deviceClassesByDomain.values.joined())
                 for key in ["area", "floor"] where entry.spec.slot(key) != nil {
@@ -107,7 +134,8 @@ struct MentionGuide {
                     let isSaid = !isAll && (slot.kind == .entityName ? MentionCheck.says(value, forms)
                         : MentionCheck.saysPlace(value, words, forms, outside: nameRuns))
                     if isSaid { saidValues.append(Array(value.utf8)) }
-                    if isSaid || isAll || (slot.kind == .area && contextArea?.lowercased() == lowered) {
+                    if isAll && !saysAllKind && (entry.values[slot.name] ?? []).count > 1 { allWithheld.insert(intent) }
+                    if isSaid || (isAll && saysAllKind) || (slot.kind == .area && contextArea?.lowercased() == lowered) {
                         acceptedValues.append(Array(value.utf8))
                     }
                 }
@@ -134,6 +162,8 @@ struct MentionGuide {
         self.said = said
         self.accepted = accepted
         self.places = places
+        self.namesDue = namesDue
+        self.allWithheld = allWithheld
         saysName = said.values.contains { keys in keys[Self.nameKey].map { !$0.isEmpty } ?? false }
         lineStarts = vocabulary.entries.map { Array($0.spec.name.utf8) } + [Self.noneLine]
         // Slots whose value the command cannot be giving, and the intents that need one.
@@ -207,13 +237,27 @@ struct MentionGuide {
     /// area Office" switches off everything in the office; no training or test line means that.
     private func endsTooSoon(_ intent: [UInt8], _ places: [(key: [UInt8], values: [String])], named: [String],
                              lastKey: Int) -> Bool {
-        if Self.passesPlace(before: Self.slotKeys.count, after: lastKey, places, named: named) { return true }
+        if Self.passesPlace(before: Self.slotKeys.count, after: lastKey, places, named: named)
+            || passesName(intent, before: Self.slotKeys.count, after: lastKey) { return true }
         guard addsKind, lastKey < Self.kindKey else { return false }
         return named.contains { $0.lowercased() == IntentSchema.allName }
             || (named.isEmpty && IntentSchema.switchesAnything.contains(String(decoding: intent, as: UTF8.self)))
     }
 
     private static let kindKey = order[Array("domain".utf8)]!
+
+    /// Whether a key at slot-order position `next`, with no key written before it (`last` < 0),
+    /// would leave out the device name the command says for this intent (`namesDue`).
+    private func passesName(_ intent: [UInt8], before next: Int, after last: Int) -> Bool {
+        last < 0 && next > 0 && namesDue.contains(intent)
+    }
+
+    /// Whether the value `line` is writing is (the start of) `all`.
+    static func writesAll(_ line: [UInt8]) -> Bool {
+        guard let (_, segment) = lastSegment(line), let keyEnd = segment.firstIndex(of: space) else { return false }
+        let value = segment[(keyEnd + 1)...]
+        return !value.isEmpty && IntentSchema.allName.utf8.starts(with: value)
+    }
 
     /// Whether `bytes` at the start of a line spell the beginning of `none`.
     static func beginsNone(_ bytes: some Collection<UInt8>) -> Bool {
@@ -241,10 +285,11 @@ struct MentionGuide {
             endsLine = true
         }
         guard let intentEnd = text.firstIndex(of: Self.space) else {
-            // An intent still being spelled: refused when every intent it can become is barred.
+            // An intent still being spelled: refused when every intent it can become is barred;
+            // ending here, when it is barred or owes a name.
+            if endsLine { return !barredIntents.contains(text) && !namesDue.contains(text) }
             guard !barredIntents.isEmpty else { return true }
-            return endsLine ? !barredIntents.contains(text)
-                : lineStarts.contains { $0.starts(with: text) && !barredIntents.contains($0) }
+            return lineStarts.contains { $0.starts(with: text) && !barredIntents.contains($0) }
         }
         let intent = Array(text[..<intentEnd])
         guard !barredIntents.contains(intent) else { return false }
@@ -266,10 +311,12 @@ struct MentionGuide {
                 other != key && !values.isEmpty && Self.order[other] ?? 0 > lastKey
             }
             if let values = allowed[key] {
-                if values.isEmpty && (namesSomethingSaid || saidAhead) { return true }
+                let mayBegin = !values.isEmpty || (key == Self.nameKey && allWithheld.contains(intent))
+                if !mayBegin && (namesSomethingSaid || saidAhead) { return true }
             } else if redirect && saidAhead {
                 return true
             }
+            if passesName(intent, before: Self.order[key] ?? 0, after: lastKey) { return true }
             return Self.passesPlace(before: Self.order[key] ?? 0, after: lastKey, places, named: named)
         }
         var start = intentEnd + 1

@@ -13,7 +13,7 @@ struct MentionCheckTests {
         ("HassTurnOn name Kitchen Light", "turn on the kitchen's lights"),              // possessive
         ("HassTurnOn area Boys Room; domain light", "lights on in the boys room"),      // "boys" is "boy" either way
         ("HassGetState floor Garden level; domain lock; state unlocked", "are any garden level locks unlocked"),
-        ("HassTurnOff name all; area Lounge; domain light", "everything off in the lounge"),  // "all" is no name
+        ("HassTurnOff name all; area Lounge; domain fan", "all fans off in the lounge"),  // "all" is no name
         ("HassStartTimer minutes 5", "set a five minute timer"),                        // no name, area or floor
         ("HassLightSet name Zone 2; brightness 50", "zone 2 to half"),
         ("HassTurnOn name Kid's Room Lamp", "turn on the kids room lamp"),               // speech drops apostrophes
@@ -51,6 +51,7 @@ struct MentionCheckTests {
         ("HassStartTimer minutes 5; conversation_command stop the tv", "timer for 5 minutes", "conversation_command stop the tv"),
         ("HassShoppingListAddItem item bread", "add milk to the list", "item bread"),       // free text made up
         ("HassLightSet area Study; color turquoise", "study lights on", "color turquoise"),  // so is a colour
+        ("HassTurnOff name all; area Lounge; domain light", "everything off in the lounge", "name all"),  // all of fans only
     ])
     func linesOnWhatTheCommandDoesNotSayFail(line: String, command: String, unsaid: String) throws {
         #expect(try Self.unsaid(line, command) == unsaid)

@@ -43,7 +43,7 @@ struct MentionGuideTests {
     }
 
     @Test func aRedirectLeadsOnlyToAValueTheCommandSays() throws {
-        let g = try Self.guide("everything off", area: "Study")
+        let g = try Self.guide("all fans off", area: "Study")
         // The model may write `all` or the speaker's area of its own accord ...
         #expect(Self.permits(g, "HassTurnOff name", " all"))
         #expect(Self.permits(g, "HassTurnOff name all; area", " Study"))
@@ -120,7 +120,11 @@ struct MentionGuideTests {
         #expect(!Self.permits(kettle, "HassTurnOff", " area"))
         #expect(!Self.permits(kettle, "HassTurnOff", " domain", redirect: true))
         #expect(Self.permits(kettle, "HassTurnOff", " name", redirect: true))
-        #expect(Self.permits(kettle, "HassTurnOff", " domain"), "the model's own choice stays its own")
+        // The Kettle's name is said whole: the line names it (the check lets it; a modifier and a
+        // name read alike to it).
+        #expect(!Self.permits(kettle, "HassTurnOff", " domain"))
+        #expect(Self.permits(try Self.guide("turn off the granny flat lamp"), "HassTurnOff", " domain"),
+                "the model's own choice stays its own")
     }
 
     @Test func theMostTheCommandSaysOfANameIsTheName() throws {
@@ -183,6 +187,30 @@ struct MentionGuideTests {
         let every = MentionGuide(command: "turn off every fan", vocabulary: vocabulary, contextArea: nil)
         #expect(Self.permits(every, "HassTurnOff name", " all"))
         #expect(!Self.permits(MentionGuide(command: "turn off the fan", vocabulary: vocabulary, contextArea: nil), "HassTurnOff name", " all"))
+    }
+
+    @Test func allIsWrittenOnlyOfFansSaid() throws {
+        #expect(MentionGuide.writesAll(Array("HassTurnOn name al".utf8)) && MentionGuide.writesAll(Array("HassTurnOn name all".utf8)))
+        #expect(!MentionGuide.writesAll(Array("HassTurnOn name Desk".utf8)) && !MentionGuide.writesAll(Array("HassTurnOn name".utf8)))
+        #expect(Self.permits(try Self.guide("turn on the study fans"), "HassTurnOn name", " all"))
+        #expect(!Self.permits(try Self.guide("turn on study lights"), "HassTurnOn name", " all"), "lights are named by area")
+        #expect(!Self.permits(try Self.guide("everything off", area: "Study"), "HassTurnOff name", " all"))
+    }
+
+    @Test func aDeviceNamedWholeIsTheLinesTarget() throws {
+        // "Kettle" said whole: the line names it before any other slot, and does not end without it.
+        let kettle = try Self.guide("is kettle on")
+        #expect(!Self.permits(kettle, "HassGetState", " domain") && !Self.permits(kettle, "HassGetState", " area"))
+        #expect(Self.permits(kettle, "HassGetState", " name"))
+        #expect(Self.permits(kettle, "HassGetState name Kettle;", " domain"))
+        let radio = try Self.guide("study radio pause")
+        #expect(!Self.permits(radio, "", "HassMediaPause", endsLine: true))
+        #expect(!Self.permits(radio, "HassMediaPause", " area"))
+        #expect(Self.permits(radio, "HassMediaPause name Study Radio", "", endsLine: true))
+        // Not where the command asks of a kind, says the name in the plural, or says no name.
+        #expect(Self.permits(try Self.guide("are any kettles on"), "HassGetState", " domain"))
+        #expect(Self.permits(try Self.guide("which desk fans are on"), "HassGetState", " domain"))
+        #expect(Self.permits(try Self.guide("pause the music"), "", "HassMediaPause", endsLine: true))
     }
 
     @Test func aVacuumIsStartedOnlyWhenTheCommandSaysOne() throws {
@@ -310,6 +338,24 @@ struct MentionGuideTests {
         let recognizer = try IntentRecognizer(model: model, home: try #require(c.home), agentArea: nil)
         let r = recognizer.recognize(c.text, context: c.context, deadline: nil)
         #expect(r.output == "HassTurnOn name Roman shade" && r.status == .ok && r.intent == c.gold, "\(r.output)")
+    }
+
+    /// The shipped ternary model on three commands of the generated test split that it got
+    /// wrong before these rules (Tests/Fixtures/intents/named_whole.jsonl): "deactivate
+    /// downlights in outbuilding" was every light on the floor (a name said whole is the line's
+    /// target), "bright on." was refused as `none` (a scene named and asked for is started), and
+    /// "turn out driveway lighting" was `name all` (written of fans only).
+    @Test func theShippedModelNamesWhatIsNamedWhole() throws {
+        let model = try IntentFixtures.model(IntentFixtures.shippedTernaryPath)
+        let cases = try Evaluation.load(path: IntentFixtures.namedWholePath)
+        try #require(cases.count == 3)
+        for c in cases {
+            let recognizer = try IntentRecognizer(model: model, home: try #require(c.home), agentArea: nil)
+            let r = recognizer.recognize(c.text, context: c.context, deadline: nil)
+            // Judged as `edgellm eval` judges it (the home has no lights in the driveway to switch).
+            #expect(r.intent.map { Evaluation.slotsMatch(c.gold?.slots ?? [:], $0.slots) && $0.name == c.gold?.name } == true,
+                    "\(c.text): \(r.output)")
+        }
     }
 
     /// The shipped ternary model on two held-out homes of the generated test split where it

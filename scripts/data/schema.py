@@ -21,6 +21,8 @@ SWITCHABLE_DOMAINS = [
 ]
 
 ALL_NAME = "all"
+# The kinds of device a line names `all` of (IntentSchema.allKinds): fans only.
+ALL_KINDS = {"fan"}
 NONE = "none"
 
 _TARGET = ["name", "area", "floor"]
@@ -203,6 +205,8 @@ def misfit(intent, slots, home):
     if name is not None and "name" not in text:
         if name == ALL_NAME and intent in ("HassTurnOn", "HassTurnOff"):
             named = None
+            if slots.get("domain") not in ALL_KINDS:
+                return "domain after all"
         else:
             named = [e for e in entities if name.casefold() in
                      [n.casefold() for n in [e["name"]] + (e.get("aliases") or [])]]

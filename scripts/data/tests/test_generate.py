@@ -189,17 +189,21 @@ class GeneratedData(unittest.TestCase):
     def test_after_a_name_its_kind_is_said_as_the_grammar_says(self):
         home = {"areas": [{"id": "k", "name": "Kitchen"}], "entities": [
             {"entity_id": "light.k", "name": "Kitchen Light", "area": "k"},
+            {"entity_id": "fan.k", "name": "Kitchen Fan", "area": "k"},
             {"entity_id": "scene.m", "name": "Movie Night"},
             {"entity_id": "binary_sensor.w", "name": "Kitchen Window", "area": "k", "device_class": "window"},
             {"entity_id": "sensor.t", "name": "Outside Temperature", "area": "k"}]}
         fits = [("HassTurnOn", {"name": "Kitchen Light"}), ("HassTurnOn", {"name": "Movie Night", "domain": "scene"}),
                 ("HassGetState", {"name": "Kitchen Window", "domain": "binary_sensor", "device_class": "window",
                                   "state": "on"}),
-                ("HassGetState", {"name": "Outside Temperature"}), ("HassGetState", {"name": "Kitchen Light", "state": "on"})]
+                ("HassGetState", {"name": "Outside Temperature"}), ("HassGetState", {"name": "Kitchen Light", "state": "on"}),
+                ("HassTurnOn", {"name": "all", "area": "Kitchen", "domain": "fan"})]
         misfits = [("HassTurnOn", {"name": "Kitchen Light", "domain": "light"}), ("HassTurnOn", {"name": "Movie Night"}),
                    ("HassGetState", {"name": "Kitchen Window", "domain": "binary_sensor", "state": "on"}),
                    ("HassGetState", {"name": "Outside Temperature", "domain": "sensor"}),
-                   ("HassGetState", {"name": "Outside Temperature", "state": "on"})]
+                   ("HassGetState", {"name": "Outside Temperature", "state": "on"}),
+                   ("HassTurnOn", {"name": "all", "area": "Kitchen", "domain": "light"}),
+                   ("HassTurnOn", {"name": "all", "area": "Kitchen"})]
         for intent, slots in fits:
             self.assertIsNone(S.misfit(intent, slots, home), (intent, slots))
         for intent, slots in misfits:
