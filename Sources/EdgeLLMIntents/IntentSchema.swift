@@ -135,6 +135,11 @@ public enum IntentSchema {
         "dock", "base", "charger", "charging",
     ]
 
+    /// Words (as `MentionCheck.forms` gives them) that say a light: no command of the training
+    /// data, the splits or Home Assistant's tests that says one is for a media player, unless a
+    /// media player's name says it ("light up the first floor" is no HassMediaPrevious).
+    static let lightWords: Set<String> = ["light", "lamp", "lighting"]
+
     /// The states HassGetState asks about.
     public static let states = ["on", "off", "open", "closed", "locked", "unlocked", "home", "not_home"]
 

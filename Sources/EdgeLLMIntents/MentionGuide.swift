@@ -176,9 +176,14 @@ struct MentionGuide {
         // or by its name: "light up the first floor" is no HassVacuumStart.
         let saysVacuum = !forms.isDisjoint(with: IntentSchema.vacuumWords)
             || vocabulary.deviceNames(for: "HassVacuumStart").contains { MentionCheck.says($0, forms) }
+        // Nor is a light said a media player's doing, unless a media player's name says it.
+        let saysLight = !forms.isDisjoint(with: IntentSchema.lightWords)
         barredIntents = Set(vocabulary.entries.map(\.spec).filter { spec in
             !spec.required.isDisjoint(with: barred) || (!spec.anyOf.isEmpty && spec.anyOf.isSubset(of: barred))
                 || (!saysVacuum && IntentSchema.vacuumIntents.contains(spec.name))
+                || (saysLight && spec.domains == ["media_player"] && !vocabulary.deviceNames(for: spec.name).contains { name in
+                    MentionCheck.says(name, forms) && MentionCheck.words(name).contains { !Set(MentionCheck.forms($0)).isDisjoint(with: IntentSchema.lightWords) }
+                })
         }.map { Array($0.name.utf8) })
         barredKeys = Set(barred.map { Array($0.utf8) })
     }

@@ -223,6 +223,18 @@ struct MentionGuideTests {
         #expect(Self.permits(try Self.guide("send the robot back to its dock"), "", "HassVacuumReturnToBase"))
     }
 
+    @Test func aLightSaidIsNoMediaCommand() throws {
+        let lights = try Self.guide("light up the lounge")
+        #expect(!Self.permits(lights, "", "HassMediaPrevious") && !Self.permits(lights, "", "HassMediaNext", endsLine: true))
+        #expect(Self.permits(lights, "", "HassTurnOn"))
+        #expect(Self.permits(try Self.guide("play the previous song in the lounge"), "", "HassMediaPrevious"))
+        // A media player whose name says it may still be meant.
+        let home = Home(areas: [.init(id: "l", name: "Lounge")],
+                        entities: [.init(entityID: "media_player.lamp", name: "Lava Lamp Speaker", area: "l")])
+        let speaker = MentionGuide(command: "next song on the lava lamp speaker", vocabulary: try HomeVocabulary(home: home), contextArea: nil)
+        #expect(Self.permits(speaker, "", "HassMediaNext"))
+    }
+
     @Test func aLineThatNamesAllOrNoDeviceSaysWhatKindOfDevice() throws {
         var g = try Self.guide("switch off all the fans in the study")
         #expect(!Self.permits(g, "HassTurnOff name all; area Study", "", endsLine: true), "everything in the study")
