@@ -140,6 +140,11 @@ public enum IntentSchema {
     /// media player's name says it ("light up the first floor" is no HassMediaPrevious).
     static let lightWords: Set<String> = ["light", "lamp", "lighting"]
 
+    /// Words that say a lock (as `MentionCheck.forms` gives them): every HassTurnOn/Off line of the
+    /// training data, the splits and Home Assistant's tests that says one is `domain lock` or names
+    /// a lock, but for a device whose name says it (a "Lock Up" script).
+    static let lockWords: Set<String> = ["lock", "unlock"]
+
     /// The states HassGetState asks about.
     public static let states = ["on", "off", "open", "closed", "locked", "unlocked", "home", "not_home"]
 

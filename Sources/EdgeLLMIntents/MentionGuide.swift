@@ -72,6 +72,10 @@ struct MentionGuide {
     /// ("turn on kitchen lights": `area Kitchen; domain light`); a device the home lacks, it goes
     /// back and must say the kind itself (`ConstrainedDecoder`).
     private let allWithheld: Set<[UInt8]>
+    /// Per intent, the one domain a line may write because the command's words say it: a lock
+    /// said ("lock the kitchen doors") is `domain lock`, not a door cover, unless a device's name
+    /// says it ("run lock up" is the Lock Up script).
+    private let domainSaid: [[UInt8]: [UInt8]]
     /// Whether a line that would act on everything in a place is kept going until it says what
     /// kind of device (`endsTooSoon`); off, such a line may end and the recognizer refuses it.
     var addsKind = true
@@ -102,12 +106,19 @@ struct MentionGuide {
         var runsOfNames: [[String]: [Range<Int>]] = [:]
         var namesDue: Set<[UInt8]> = []
         var allWithheld: Set<[UInt8]> = []
+        var domainSaid: [[UInt8]: [UInt8]] = [:]
+        let saysLock = !forms.isDisjoint(with: IntentSchema.lockWords)
         let asksOfKinds = !forms.isDisjoint(with: MentionCheck.kindQuantifiers)
         for entry in vocabulary.entries {
             let intent = Array(entry.spec.name.utf8)
             let deviceNames = vocabulary.deviceNames(for: entry.spec.name)
             let nameRuns = runsOfNames[deviceNames] ?? MentionCheck.runs(of: deviceNames, in: words, singular: true)
             runsOfNames[deviceNames] = nameRuns
+            if saysLock, IntentSchema.switchesAnything.contains(entry.spec.name),
+               (entry.values["domain"] ?? []).contains("lock"),
+               !deviceNames.contains(where: { MentionCheck.says($0, forms) && Self.says($0, IntentSchema.lockWords) }) {
+                domainSaid[intent] = Array("lock".utf8)
+            }
             if !asksOfKinds, entry.spec.slots.contains(where: { $0.kind == .entityName }) {
                 // A name that is also a place's is the model's to read either way.
                 let placeRuns = MentionCheck.runs(of: (entry.values["area"] ?? []) + (entry.values["floor"] ?? []), in: words)
@@ -164,6 +175,7 @@ struct MentionGuide {
         self.places = places
         self.namesDue = namesDue
         self.allWithheld = allWithheld
+        self.domainSaid = domainSaid
         saysName = said.values.contains { keys in keys[Self.nameKey].map { !$0.isEmpty } ?? false }
         lineStarts = vocabulary.entries.map { Array($0.spec.name.utf8) } + [Self.noneLine]
         // Slots whose value the command cannot be giving, and the intents that need one.
@@ -182,7 +194,7 @@ struct MentionGuide {
             !spec.required.isDisjoint(with: barred) || (!spec.anyOf.isEmpty && spec.anyOf.isSubset(of: barred))
                 || (!saysVacuum && IntentSchema.vacuumIntents.contains(spec.name))
                 || (saysLight && spec.domains == ["media_player"] && !vocabulary.deviceNames(for: spec.name).contains { name in
-                    MentionCheck.says(name, forms) && MentionCheck.words(name).contains { !Set(MentionCheck.forms($0)).isDisjoint(with: IntentSchema.lightWords) }
+                    MentionCheck.says(name, forms) && Self.says(name, IntentSchema.lightWords)
                 })
         }.map { Array($0.name.utf8) })
         barredKeys = Set(barred.map { Array($0.utf8) })
@@ -250,6 +262,13 @@ struct MentionGuide {
     }
 
     private static let kindKey = order[Array("domain".utf8)]!
+    private static let domainKey = Array("domain".utf8)
+    private static let deviceClassKey = Array("device_class".utf8)
+
+    /// Whether any word of `name` is one of `words` (as `MentionCheck.forms` gives them).
+    private static func says(_ name: String, _ words: Set<String>) -> Bool {
+        MentionCheck.words(name).contains { !Set(MentionCheck.forms($0)).isDisjoint(with: words) }
+    }
 
     /// Whether a key at slot-order position `next`, with no key written before it (`last` < 0),
     /// would leave out the device name the command says for this intent (`namesDue`).
@@ -312,6 +331,8 @@ struct MentionGuide {
         /// lamp", the line must not become `domain light`, every light.
         func refuses(_ key: [UInt8]) -> Bool {
             if barredKeys.contains(key) { return true }
+            // A lock has no device class.
+            if key == Self.deviceClassKey, domainSaid[intent] != nil { return true }
             let saidAhead = !namesSomethingSaid && said.contains { other, values in
                 other != key && !values.isEmpty && Self.order[other] ?? 0 > lastKey
             }
@@ -339,6 +360,10 @@ struct MentionGuide {
                     if endsLine, close == nil, let index = Self.order[key] {
                         let names = named + (index == 0 ? [String(decoding: segment[(keyEnd + 1)...], as: UTF8.self)] : [])
                         if endsTooSoon(intent, places, named: names, lastKey: index) { return false }
+                    }
+                    if key == Self.domainKey, let domain = domainSaid[intent] {
+                        let value = segment[(keyEnd + 1)...]
+                        guard close != nil || endsLine ? domain.elementsEqual(value) : domain.starts(with: value) else { return false }
                     }
                     if let values = allowed[key] {
                         let value = segment[(keyEnd + 1)...]

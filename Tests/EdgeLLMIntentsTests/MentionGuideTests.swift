@@ -223,6 +223,19 @@ struct MentionGuideTests {
         #expect(Self.permits(try Self.guide("send the robot back to its dock"), "", "HassVacuumReturnToBase"))
     }
 
+    @Test func aLockSaidIsALock() throws {
+        let g = try Self.guide("lock the doors on the patio")
+        #expect(Self.permits(g, "HassTurnOn area Patio; domain", " lock", endsLine: true))
+        #expect(!Self.permits(g, "HassTurnOn area Patio; domain", " cover") && !Self.permits(g, "HassTurnOn area Patio; domain", " lo", endsLine: true))
+        #expect(!Self.permits(g, "HassTurnOn area Patio;", " device_class"))
+        #expect(Self.permits(try Self.guide("close the doors on the patio"), "HassTurnOff area Patio; domain", " cover"))
+        // Not where a device's name says it: "run lock up" is the Lock Up script.
+        let home = Home(areas: [], entities: [.init(entityID: "script.lock_up", name: "Lock Up", area: nil),
+                                              .init(entityID: "lock.front", name: "Front Door", area: nil)])
+        let script = MentionGuide(command: "run lock up", vocabulary: try HomeVocabulary(home: home), contextArea: nil)
+        #expect(Self.permits(script, "HassTurnOn name Lock Up; domain", " script"))
+    }
+
     @Test func aLightSaidIsNoMediaCommand() throws {
         let lights = try Self.guide("light up the lounge")
         #expect(!Self.permits(lights, "", "HassMediaPrevious") && !Self.permits(lights, "", "HassMediaNext", endsLine: true))
