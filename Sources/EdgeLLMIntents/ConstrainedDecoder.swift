@@ -103,7 +103,7 @@ final class ConstrainedDecoder {
         // Where a slot gone back to began: until it closes, its value must be one the command says
         // (the model's own `all` or speaker's area would widen a refused line into an action).
         var rewoundSlot: Int?
-        // Whether the line went back from a device the command does not say (not from `all`).
+        // Whether the line went back from a value the command does not say other than `name all`.
         var wentBackFromAName = false
         while !grammar.isComplete(state) {
             if let deadline, Clock.now() > deadline {

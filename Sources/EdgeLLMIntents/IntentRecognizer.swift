@@ -166,7 +166,8 @@ public final class IntentRecognizer: IntentRecognizing {
     /// line taken over the model's `none` (`noneOverruled`) may only ask about a device the command
     /// names, or start a scene or script it names and asks for (`MentionCheck.mayOverruleNone`): a
     /// question answered is harmless, a switch thrown on a guess is not.
-    /// A timer's delayed command or name that shares no word with a command that asks for a timer
+    /// A HassTurnOn/Off of anything but a lock, for a command that says lock or unlock, is refused
+    /// (`MentionCheck.misreadsLock`). A timer's delayed command or name that shares no word with a command that asks for a timer
     /// is the model's invention and is left out rather than the timer refused
     /// (`MentionCheck.inventedTimerText`); one that shares a word is a garbled copy, and the check
     /// refuses the line.
@@ -196,7 +197,10 @@ public final class IntentRecognizer: IntentRecognizing {
             && ["domain", "device_class"].allSatisfy { parsed.slots[$0] == nil }
             && (parsed.slots["name"] == nil || parsed.slots["name"]?.text?.lowercased() == IntentSchema.allName)
         let guessed = noneOverruled && !MentionCheck.mayOverruleNone(parsed, in: command)
-        if widened || guessed || options.requireMention
+        let misread = options.requireMention && IntentSchema.intent(parsed.name).map {
+            MentionCheck.misreadsLock(parsed, in: command, entities: vocabulary.entities(for: $0))
+        } ?? false
+        if widened || guessed || misread || options.requireMention
             && MentionCheck.unsaid(parsed, in: command, contextArea: resolver.speakerArea(context),
                                 deviceNames: vocabulary.deviceNames(for: parsed.name)) != nil {
             result.status = .rejected

@@ -38,7 +38,7 @@ public enum MentionCheck {
             guard case .string(let value)? = intent.slots[slot] else { continue }
             if value.lowercased() == IntentSchema.allName {
                 // `all` of a kind the command says: "all the fans", not "everything off".
-                if slot == "name", said.isDisjoint(with: IntentSchema.allKinds) { return (slot, value) }
+                if slot == "name", !saysAllKind(said) { return (slot, value) }
                 continue
             }
             if slot == "area", let contextArea, value.lowercased() == contextArea.lowercased() { continue }
@@ -78,6 +78,34 @@ public enum MentionCheck {
         return says(name, saidForms(words(command)))
     }
 
+    /// Whether a HassTurnOn/Off line switches something other than a lock for a command that says
+    /// lock or unlock ("lock the workshop door" must not open the Workshop Door cover); not where a
+    /// device that is no lock is said by a name that says it (the "Lock Up" script). `entities`:
+    /// those the intent acts on.
+    static func misreadsLock(_ intent: Intent, in command: String, entities: [Home.Entity]) -> Bool {
+        let words = words(command)
+        guard IntentSchema.switchesAnything.contains(intent.name), !saidForms(words).isDisjoint(with: IntentSchema.lockWords),
+              !saysName(withA: IntentSchema.lockWords, of: entities.filter { $0.domain != "lock" }, in: words) else { return false }
+        if case .string(let name)? = intent.slots["name"], name.lowercased() != IntentSchema.allName {
+            let named = entities.filter { ([$0.name] + ($0.aliases ?? [])).contains { $0.lowercased() == name.lowercased() } }
+            return named.isEmpty || named.contains { $0.domain != "lock" }
+        }
+        return intent.slots["domain"]?.text != "lock"
+    }
+
+    /// Whether a command with these word forms says a kind of device a line names `all` of (a fan).
+    static func saysAllKind(_ said: Set<String>) -> Bool { !said.isDisjoint(with: IntentSchema.allKinds) }
+
+    /// Whether the command says one of `entities` by a name (or alias) that has a word of `kind`,
+    /// the name's words in a row: "run lock up" says the Lock Up script, "next song on the lava
+    /// lamp speaker" the Lava Lamp Speaker.
+    static func saysName(withA kind: Set<String>, of entities: [Home.Entity], in words: [String]) -> Bool {
+        let names = entities.flatMap { [$0.name] + ($0.aliases ?? []) }.filter { name in
+            Self.words(name).contains { !Set(forms($0)).isDisjoint(with: kind) }
+        }
+        return !runs(of: names, in: words).isEmpty
+    }
+
     /// Whether a line the model would have refused (`none` led, narrowly) may be acted on: it
     /// asks about a device the command names whole (`HassGetState`: a question answered is
     /// harmless), or it starts a scene or script the command names whole and asks for rather than
@@ -96,7 +124,11 @@ public enum MentionCheck {
     /// you" and the like open a polite command, not a question.
     static func asks(_ words: [String]) -> Bool {
         guard let i = words.firstIndex(where: { !openers.contains($0) }) else { return false }
-        if politeAsks.contains(words[i]) { return i + 1 >= words.count || words[i + 1] != "you" }
+        // "can you tell me about movie night" asks all the same.
+        if politeAsks.contains(words[i]) {
+            guard i + 1 < words.count, words[i + 1] == "you" else { return true }
+            return i + 2 < words.count && questionWords.contains(words[i + 2])
+        }
         return questionWords.contains(words[i])
     }
 
@@ -134,6 +166,62 @@ public enum MentionCheck {
                 || (isNumber(word) && word != "a" && word != "an")
         }
     }
+
+    /// The numbers a command says, as a line writes them ("85" for "eighty-five", "20.5" for "twenty
+    /// point five" or "20.5", "1" for "an hour"); nil where it says one read otherwise ("half",
+    /// "max", "a quarter"), whose value is then the model's to write.
+    static func saidNumbers(_ command: String) -> Set<String>? {
+        let words = words(command)
+        if words.contains(where: { extremes.contains($0) || inexact.contains($0) }) || command.contains("/") { return nil }
+        var said: Set<String> = []
+        // Digits from the text itself: `words` splits "22.5" in two.
+        var digits = ""
+        for c in command + " " {
+            if c.isASCII && c.isNumber || (c == "." && !digits.isEmpty && !digits.contains(".")) {
+                digits.append(c)
+            } else if !digits.isEmpty {
+                said.insert(digits.hasSuffix(".") ? String(digits.dropLast()) : digits)
+                digits = ""
+            }
+        }
+        if words.contains("a") || words.contains("an") { said.insert("1") }
+        var i = 0
+        while i < words.count {
+            guard var value = spelledValue(words[i]) ?? (words[i] == "hundred" ? 1 : nil) else { i += 1; continue }
+            var j = words[i] == "hundred" ? i : i + 1
+            // "thirty like five" is 35.
+            let unitAt = j + (words[j...].prefix { fillers.contains($0) }.count)
+            if value >= 20, value % 10 == 0, unitAt < words.count, let unit = spelledValue(words[unitAt]), unit > 0, unit < 10 {
+                value += unit
+                j = unitAt + 1
+            }
+            if j < words.count, words[j] == "hundred" {
+                value *= 100
+                j += 1
+            }
+            if j + 1 < words.count, words[j] == "point", let tenth = spelledValue(words[j + 1]), tenth < 10 {
+                said.insert("\(value).\(tenth)")
+                j += 2
+            } else {
+                said.insert(String(value))
+            }
+            i = j
+        }
+        return said
+    }
+
+    private static let fillers: Set<String> = ["uh", "um", "er", "like"]
+
+    /// Number words read as something other than their own value ("1/2" is half too).
+    private static let inexact: Set<String> = ["half", "quarter", "quarters", "dozen", "couple"]
+
+    /// The value of a number spelled as one word, zero to ninety.
+    private static func spelledValue(_ word: String) -> Int? {
+        if let digits = numberWords[word], let n = Int(digits) { return n }
+        return tens[word]
+    }
+
+    private static let tens = ["thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90]
 
     /// "to the max" is brightness 100, "minimum brightness" 1.
     private static let extremes: Set<String> = ["max", "maximum", "highest", "min", "minimum", "lowest"]

@@ -19,7 +19,8 @@
 /// A command that says one of the home's devices by name is seldom small talk, yet the ternary
 /// model often puts `none` narrowly first for one ("is the phone charging?", "party mode on"):
 /// where `none` leads its best intent by less than `noneLead`, the decoder takes the intent, and
-/// the line is acted on only as a question about a device the command names (`IntentRecognizer`).
+/// the line is acted on only as a question about a device the command names, or as a scene or
+/// script it names and asks for (`MentionCheck.mayOverruleNone`).
 ///
 /// Durations likewise: when the command says none, no duration slot is begun, and an intent that
 /// needs one (a timer) is not written at all, so the model's next choice of intent is taken ("turn
@@ -47,7 +48,8 @@
 /// lights" is `area Kitchen; domain light`, not `name all`).
 struct MentionGuide {
     /// Per intent, per guided slot key, the values the command says, as the grammar spells them,
-    /// and the values the model may write of its own accord: those, `all` and the speaker's area.
+    /// and the values the model may write of its own accord: those, `all` (where a fan is said)
+    /// and the speaker's area.
     private let said: [[UInt8]: [[UInt8]: [[UInt8]]]]
     private let accepted: [[UInt8]: [[UInt8]: [[UInt8]]]]
     /// The intents the line may start as ("none" included) and, when the command says no
@@ -76,6 +78,10 @@ struct MentionGuide {
     /// said ("lock the kitchen doors") is `domain lock`, not a door cover, unless a device's name
     /// says it ("run lock up" is the Lock Up script).
     private let domainSaid: [[UInt8]: [UInt8]]
+    /// The numbers the command says, as the line writes them (`MentionCheck.saidNumbers`): a
+    /// number or duration slot writes one of them ("ten minute five-seconds timer" is no `minutes
+    /// 1`); nil where the command says one read otherwise ("half", "max").
+    private let numbersSaid: [[UInt8]]?
     /// Whether a line that would act on everything in a place is kept going until it says what
     /// kind of device (`endsTooSoon`); off, such a line may end and the recognizer refuses it.
     var addsKind = true
@@ -98,7 +104,7 @@ struct MentionGuide {
         let saysAll = !forms.isDisjoint(with: MentionCheck.quantifiers)
         // `all` is written only of a kind of device said ("kitchen fans on"): the grammar would
         // otherwise follow "turn on kitchen lights"' `name all` with `domain fan`.
-        let saysAllKind = !forms.isDisjoint(with: IntentSchema.allKinds)
+        let saysAllKind = MentionCheck.saysAllKind(forms)
         var said: [[UInt8]: [[UInt8]: [[UInt8]]]] = [:]
         var accepted: [[UInt8]: [[UInt8]: [[UInt8]]]] = [:]
         var places: [[UInt8]: [(key: [UInt8], values: [String])]] = [:]
@@ -114,15 +120,15 @@ struct MentionGuide {
             let deviceNames = vocabulary.deviceNames(for: entry.spec.name)
             let nameRuns = runsOfNames[deviceNames] ?? MentionCheck.runs(of: deviceNames, in: words, singular: true)
             runsOfNames[deviceNames] = nameRuns
-            if saysLock, IntentSchema.switchesAnything.contains(entry.spec.name),
-               (entry.values["domain"] ?? []).contains("lock"),
-               !deviceNames.contains(where: { MentionCheck.says($0, forms) && Self.says($0, IntentSchema.lockWords) }) {
-                domainSaid[intent] = Array("lock".utf8)
-            }
-            if !asksOfKinds, entry.spec.slots.contains(where: { $0.kind == .entityName }) {
-                // A name that is also a place's is the model's to read either way.
-                let placeRuns = MentionCheck.runs(of: (entry.values["area"] ?? []) + (entry.values["floor"] ?? []), in: words)
-                if nameRuns.contains(where: { !placeRuns.contains($0) }) { namesDue.insert(intent) }
+            // A lock said: the line acts on locks only, unless a device that is no lock is said by a
+            // name that says it (the "Lock Up" script).
+            var lockNames: Set<String>?
+            if saysLock, IntentSchema.switchesAnything.contains(entry.spec.name), (entry.values["domain"] ?? []).contains("lock") {
+                let entities = vocabulary.entities(for: entry.spec)
+                if !MentionCheck.saysName(withA: IntentSchema.lockWords, of: entities.filter { $0.domain != "lock" }, in: words) {
+                    domainSaid[intent] = Array("lock".utf8)
+                    lockNames = Set(entities.filter { $0.domain == "lock" }.flatMap { [$0.name] + ($0.aliases ?? []) }.map { $0.lowercased() })
+                }
             }
             if !entry.spec.slots.contains(where: { $0.kind == .text }) {
                 let kinds = Set(entry.deviceClassesByDomain.values.joined())
@@ -133,6 +139,26 @@ struct MentionGuide {
                     if !values.isEmpty { places[intent, default: []].append((Array(key.utf8), values)) }
                 }
             }
+            if !asksOfKinds, !nameRuns.isEmpty, entry.spec.slots.contains(where: { $0.kind == .entityName }) {
+                // A name that is also a place's is the model's to read either way; so is a device
+                // that is not in a place the command says ("the chandelier in the lounge", the
+                // Chandelier being in the dining room), or no lock where a lock is said.
+                let placeRuns = MentionCheck.runs(of: (entry.values["area"] ?? []) + (entry.values["floor"] ?? []), in: words)
+                let placesSaid = places[intent] ?? []
+                let due = deviceNames.contains { name in
+                    guard lockNames?.contains(name.lowercased()) ?? true,
+                          MentionCheck.runs(of: [name], in: words, singular: true).contains(where: { !placeRuns.contains($0) })
+                    else { return false }
+                    return vocabulary.entities(for: entry.spec, named: name).contains { entity in
+                        guard let area = vocabulary.area(of: entity) else { return true }
+                        return placesSaid.allSatisfy { place in
+                            let own = place.key == Self.floorKey ? area.floor : area.name
+                            return place.values.contains { $0.lowercased() == own?.lowercased() }
+                        }
+                    }
+                }
+                if due { namesDue.insert(intent) }
+            }
             for slot in entry.spec.slots where MentionCheck.slots.contains(slot.name) {
                 guard slot.kind == .entityName || slot.kind == .area || slot.kind == .floor else { continue }
                 var saidValues: [[UInt8]] = []
@@ -142,7 +168,8 @@ struct MentionGuide {
                     // `all` is never a redirect's target, even when the command says "all": "all the
                     // garage lights" in a home without a garage must not become every light.
                     let isAll = lowered == IntentSchema.allName
-                    let isSaid = !isAll && (slot.kind == .entityName ? MentionCheck.says(value, forms)
+                    let isSaid = !isAll && (slot.kind == .entityName
+                        ? MentionCheck.says(value, forms) && lockNames?.contains(lowered) ?? true
                         : MentionCheck.saysPlace(value, words, forms, outside: nameRuns))
                     if isSaid { saidValues.append(Array(value.utf8)) }
                     if isAll && !saysAllKind && (entry.values[slot.name] ?? []).count > 1 { allWithheld.insert(intent) }
@@ -176,6 +203,7 @@ struct MentionGuide {
         self.namesDue = namesDue
         self.allWithheld = allWithheld
         self.domainSaid = domainSaid
+        numbersSaid = MentionCheck.saidNumbers(command).map { $0.map { Array($0.utf8) } }
         saysName = said.values.contains { keys in keys[Self.nameKey].map { !$0.isEmpty } ?? false }
         lineStarts = vocabulary.entries.map { Array($0.spec.name.utf8) } + [Self.noneLine]
         // Slots whose value the command cannot be giving, and the intents that need one.
@@ -188,14 +216,17 @@ struct MentionGuide {
         // or by its name: "light up the first floor" is no HassVacuumStart.
         let saysVacuum = !forms.isDisjoint(with: IntentSchema.vacuumWords)
             || vocabulary.deviceNames(for: "HassVacuumStart").contains { MentionCheck.says($0, forms) }
-        // Nor is a light said a media player's doing, unless a media player's name says it.
-        let saysLight = !forms.isDisjoint(with: IntentSchema.lightWords)
+        // Nor is a light said a media player's doing, unless a media player's name says it (a
+        // light word inside a place's name, "Lamp Room", says no light).
+        let placeRuns = MentionCheck.runs(of: vocabulary.areaNames + vocabulary.floorNames, in: words)
+        let saysLight = words.indices.contains { i in
+            !Set(MentionCheck.forms(words[i])).isDisjoint(with: IntentSchema.lightWords) && !placeRuns.contains { $0.contains(i) }
+        }
         barredIntents = Set(vocabulary.entries.map(\.spec).filter { spec in
             !spec.required.isDisjoint(with: barred) || (!spec.anyOf.isEmpty && spec.anyOf.isSubset(of: barred))
                 || (!saysVacuum && IntentSchema.vacuumIntents.contains(spec.name))
-                || (saysLight && spec.domains == ["media_player"] && !vocabulary.deviceNames(for: spec.name).contains { name in
-                    MentionCheck.says(name, forms) && Self.says(name, IntentSchema.lightWords)
-                })
+                || (saysLight && spec.domains == ["media_player"]
+                    && !MentionCheck.saysName(withA: IntentSchema.lightWords, of: vocabulary.entities(for: spec), in: words))
         }.map { Array($0.name.utf8) })
         barredKeys = Set(barred.map { Array($0.utf8) })
     }
@@ -263,12 +294,10 @@ struct MentionGuide {
 
     private static let kindKey = order[Array("domain".utf8)]!
     private static let domainKey = Array("domain".utf8)
+    private static let floorKey = Array("floor".utf8)
+    private static let numberKeys = Set((MentionCheck.numberSlots + MentionCheck.durationSlots).map { Array($0.utf8) })
     private static let deviceClassKey = Array("device_class".utf8)
 
-    /// Whether any word of `name` is one of `words` (as `MentionCheck.forms` gives them).
-    private static func says(_ name: String, _ words: Set<String>) -> Bool {
-        MentionCheck.words(name).contains { !Set(MentionCheck.forms($0)).isDisjoint(with: words) }
-    }
 
     /// Whether a key at slot-order position `next`, with no key written before it (`last` < 0),
     /// would leave out the device name the command says for this intent (`namesDue`).
@@ -276,11 +305,10 @@ struct MentionGuide {
         last < 0 && next > 0 && namesDue.contains(intent)
     }
 
-    /// Whether the value `line` is writing is (the start of) `all`.
+    /// Whether `line` is writing `name all` (whole: " a" may begin a device's name as well).
     static func writesAll(_ line: [UInt8]) -> Bool {
         guard let (_, segment) = lastSegment(line), let keyEnd = segment.firstIndex(of: space) else { return false }
-        let value = segment[(keyEnd + 1)...]
-        return !value.isEmpty && IntentSchema.allName.utf8.starts(with: value)
+        return segment[..<keyEnd].elementsEqual(nameKey) && segment[(keyEnd + 1)...].elementsEqual(IntentSchema.allName.utf8)
     }
 
     /// Whether `bytes` at the start of a line spell the beginning of `none`.
@@ -360,6 +388,11 @@ struct MentionGuide {
                     if endsLine, close == nil, let index = Self.order[key] {
                         let names = named + (index == 0 ? [String(decoding: segment[(keyEnd + 1)...], as: UTF8.self)] : [])
                         if endsTooSoon(intent, places, named: names, lastKey: index) { return false }
+                    }
+                    if let numbersSaid, Self.numberKeys.contains(key) {
+                        let value = segment[(keyEnd + 1)...]
+                        let whole = close != nil || endsLine
+                        guard numbersSaid.contains(where: { whole ? $0.elementsEqual(value) : $0.starts(with: value) }) else { return false }
                     }
                     if key == Self.domainKey, let domain = domainSaid[intent] {
                         let value = segment[(keyEnd + 1)...]

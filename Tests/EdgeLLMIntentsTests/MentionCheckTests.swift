@@ -71,6 +71,22 @@ struct MentionCheckTests {
         #expect(!says(command, ["Office 2", "Office 2 Blinds"]) && !says(command, ["Office 2 Blinds", "Office 2"]))
     }
 
+    @Test func theNumbersACommandSays() {
+        #expect(MentionCheck.saidNumbers("ten minute five-seconds timer") == ["10", "5"])
+        #expect(MentionCheck.saidNumbers("Eighteen-hours and 61 minute ten-seconds timer.") == ["18", "61", "10"])
+        #expect(MentionCheck.saidNumbers("eighty-five-hours and 45-minute ninety-second timer") == ["85", "45", "90"])
+        #expect(MentionCheck.saidNumbers("set temperature to twenty point five degrees") == ["20.5"])
+        #expect(MentionCheck.saidNumbers("change the temperature to 22.5°.") == ["22.5"])
+        #expect(MentionCheck.saidNumbers("timer for an hour") == ["1"])
+        #expect(MentionCheck.saidNumbers("set the volume to one hundred percent") == ["100"])
+        #expect(MentionCheck.saidNumbers("5min timer") == ["5"])
+        #expect(MentionCheck.saidNumbers("our stable brightness thirty like five") == ["35"])
+        #expect(MentionCheck.saidNumbers("timer for 1 and a 1/2 hours") == nil)
+        // Read otherwise: the value is the model's.
+        #expect(MentionCheck.saidNumbers("set a timer for half an hour") == nil)
+        #expect(MentionCheck.saidNumbers("brightness to the max") == nil)
+    }
+
     @Test func aPlaceSaidOnlyInsideADevicesNameIsNotSaid() throws {
         let devices = ["Bedroom Lamp", "First Floor Heater", "Lamp"]
         #expect(try Self.unsaid("HassTurnOff area Bedroom; domain light", "turn off the bedroom lamp", devices: devices) == "area Bedroom")

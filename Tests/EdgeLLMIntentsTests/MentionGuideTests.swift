@@ -190,7 +190,8 @@ struct MentionGuideTests {
     }
 
     @Test func allIsWrittenOnlyOfFansSaid() throws {
-        #expect(MentionGuide.writesAll(Array("HassTurnOn name al".utf8)) && MentionGuide.writesAll(Array("HassTurnOn name all".utf8)))
+        #expect(MentionGuide.writesAll(Array("HassTurnOn name all".utf8)) && MentionGuide.writesAll(Array("HassTurnOn area Study; name all".utf8)))
+        #expect(!MentionGuide.writesAll(Array("HassTurnOn name al".utf8)) && !MentionGuide.writesAll(Array("HassTurnOn area all".utf8)))
         #expect(!MentionGuide.writesAll(Array("HassTurnOn name Desk".utf8)) && !MentionGuide.writesAll(Array("HassTurnOn name".utf8)))
         #expect(Self.permits(try Self.guide("turn on the study fans"), "HassTurnOn name", " all"))
         #expect(!Self.permits(try Self.guide("turn on study lights"), "HassTurnOn name", " all"), "lights are named by area")
@@ -207,6 +208,9 @@ struct MentionGuideTests {
         #expect(!Self.permits(radio, "", "HassMediaPause", endsLine: true))
         #expect(!Self.permits(radio, "HassMediaPause", " area"))
         #expect(Self.permits(radio, "HassMediaPause name Study Radio", "", endsLine: true))
+        // Not where the device is not in a place the command says (the Desk Lamp is in the study).
+        #expect(Self.permits(try Self.guide("turn on the desk lamp in the lounge"), "HassTurnOn", " area"))
+        #expect(!Self.permits(try Self.guide("turn on the desk lamp in the study"), "HassTurnOn", " area"))
         // Not where the command asks of a kind, says the name in the plural, or says no name.
         #expect(Self.permits(try Self.guide("are any kettles on"), "HassGetState", " domain"))
         #expect(Self.permits(try Self.guide("which desk fans are on"), "HassGetState", " domain"))
@@ -223,6 +227,15 @@ struct MentionGuideTests {
         #expect(Self.permits(try Self.guide("send the robot back to its dock"), "", "HassVacuumReturnToBase"))
     }
 
+    @Test func aNumberWrittenIsOneSaid() throws {
+        let g = try Self.guide("ten minute five-seconds timer")
+        #expect(Self.permits(g, "HassStartTimer minutes", " 1") && Self.permits(g, "HassStartTimer minutes 1", "0;"))
+        #expect(!Self.permits(g, "HassStartTimer minutes 1", ";") && !Self.permits(g, "HassStartTimer minutes", " 2"))
+        #expect(Self.permits(g, "HassStartTimer minutes 10; seconds 5", "", endsLine: true))
+        #expect(Self.permits(try Self.guide("set the study brightness to the max"), "HassLightSet area Study; brightness", " 100"),
+                "a number read otherwise is the model's")
+    }
+
     @Test func aLockSaidIsALock() throws {
         let g = try Self.guide("lock the doors on the patio")
         #expect(Self.permits(g, "HassTurnOn area Patio; domain", " lock", endsLine: true))
@@ -234,6 +247,9 @@ struct MentionGuideTests {
                                               .init(entityID: "lock.front", name: "Front Door", area: nil)])
         let script = MentionGuide(command: "run lock up", vocabulary: try HomeVocabulary(home: home), contextArea: nil)
         #expect(Self.permits(script, "HassTurnOn name Lock Up; domain", " script"))
+        // A door that is no lock is not the name a lock command is steered to, nor one it owes.
+        let door = try Self.guide("lock the workshop door")
+        #expect(!Self.permits(door, "HassTurnOn name", " Workshop Door") && Self.permits(door, "HassTurnOn", " area"))
     }
 
     @Test func aLightSaidIsNoMediaCommand() throws {
@@ -246,6 +262,10 @@ struct MentionGuideTests {
                         entities: [.init(entityID: "media_player.lamp", name: "Lava Lamp Speaker", area: "l")])
         let speaker = MentionGuide(command: "next song on the lava lamp speaker", vocabulary: try HomeVocabulary(home: home), contextArea: nil)
         #expect(Self.permits(speaker, "", "HassMediaNext"))
+        // Nor does a place's name say a light.
+        let room = Home(areas: [.init(id: "r", name: "Lamp Room")], entities: [.init(entityID: "media_player.r", name: "Radio", area: "r")])
+        #expect(Self.permits(MentionGuide(command: "next song in the lamp room", vocabulary: try HomeVocabulary(home: room), contextArea: nil),
+                             "", "HassMediaNext"))
     }
 
     @Test func aLineThatNamesAllOrNoDeviceSaysWhatKindOfDevice() throws {

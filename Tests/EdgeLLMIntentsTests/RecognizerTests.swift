@@ -86,6 +86,10 @@ import Testing
         // `all` is said of fans only (the data's convention): not of lights, not of everything.
         #expect(outcome("HassTurnOff name all; area Study; domain light", "turn off all the study lights").status == .rejected)
         #expect(outcome("HassTurnOn name Desk Lamp", "desk lamp on").status == .ok)
+        // A lock said: nothing but a lock is switched ("lock the workshop door" must not open it).
+        #expect(outcome("HassTurnOn name Workshop Door", "lock the workshop door").status == .rejected)
+        #expect(outcome("HassTurnOn area Workshop; domain cover", "lock the workshop doors").status == .rejected)
+        #expect(outcome("HassTurnOn name Patio Gate", "lock the patio gate").status == .ok)
     }
 
     @Test func aTimersCommandMadeUpWholeIsLeftOut() throws {
@@ -131,6 +135,7 @@ import Testing
         #expect(outcome("HassTurnOn name Movie Night; domain scene", "what songs are good for movie night").status == .rejected)
         #expect(outcome("HassTurnOn name Movie Night; domain scene", "hey so what is movie night").status == .rejected)
         #expect(outcome("HassTurnOn name Movie Night; domain scene", "could movie night be longer").status == .rejected)
+        #expect(outcome("HassTurnOn name Movie Night; domain scene", "can you tell me about movie night").status == .rejected)
         var own = Recognition(status: .ok, intent: nil, actions: [], speech: "")
         r.interpret("HassTurnOn area Nursery; domain light", command: "nursery lights on", context: CommandContext(), into: &own)
         #expect(own.status == .ok, "the model's own line is its own")
