@@ -146,7 +146,7 @@ struct MentionGuide {
                 let placeRuns = MentionCheck.runs(of: (entry.values["area"] ?? []) + (entry.values["floor"] ?? []), in: words)
                 let placesSaid = places[intent] ?? []
                 let due = deviceNames.contains { name in
-                    guard lockNames?.contains(name.lowercased()) ?? true,
+                    guard lockNames?.contains(name.lowercased()) ?? true, MentionCheck.says(name, forms),
                           MentionCheck.runs(of: [name], in: words, singular: true).contains(where: { !placeRuns.contains($0) })
                     else { return false }
                     return vocabulary.entities(for: entry.spec, named: name).contains { entity in
