@@ -145,6 +145,19 @@ public enum IntentSchema {
     /// a lock, but for a device whose name says it (a "Lock Up" script).
     static let lockWords: Set<String> = ["lock", "unlock"]
 
+    /// The words HassClimateSetTemperature commands are made of, besides numbers and the home's
+    /// names: those of every such command of the training data (`make data`) but "floor", which
+    /// begins a place. A command made of these alone names no place ("set temperature to 30°",
+    /// "adjust the temp to seventeen degrees"): its line names none, and the thermostat is the
+    /// speaker's area's. One word more ("set the garage temperature to 20" in a home without a
+    /// garage) and the model's line is checked as any other, and refused.
+    static let climateWords: Set<String> = [
+        "adjust", "alright", "can", "change", "cheers", "could", "decrease", "degree", "degrees", "down", "er",
+        "excuse", "for", "hey", "hi", "in", "increase", "like", "make", "me", "my", "now", "of", "ok", "okay", "on",
+        "our", "please", "pls", "point", "right", "set", "so", "temp", "temperature", "thank", "thanks", "the",
+        "there", "to", "turn", "uh", "um", "up", "would", "yo", "you",
+    ]
+
     /// The states HassGetState asks about.
     public static let states = ["on", "off", "open", "closed", "locked", "unlocked", "home", "not_home"]
 

@@ -215,6 +215,14 @@ public enum MentionCheck {
     /// Number words read as something other than their own value ("1/2" is half too).
     private static let inexact: Set<String> = ["half", "quarter", "quarters", "dozen", "couple"]
 
+    /// Whether a command of these words says a temperature and nothing else: only
+    /// `IntentSchema.climateWords` and numbers.
+    static func saysOnlyATemperature(_ words: [String]) -> Bool {
+        !words.isEmpty && words.allSatisfy { word in
+            IntentSchema.climateWords.contains(word) || word.allSatisfy(\.isNumber) || spelledValue(word) != nil || word == "hundred"
+        }
+    }
+
     /// The value of a number spelled as one word, zero to ninety.
     private static func spelledValue(_ word: String) -> Int? {
         if let digits = numberWords[word], let n = Int(digits) { return n }

@@ -82,6 +82,9 @@ struct MentionGuide {
     /// number or duration slot writes one of them ("ten minute five-seconds timer" is no `minutes
     /// 1`); nil where the command says one read otherwise ("half", "max").
     private let numbersSaid: [[UInt8]]?
+    /// Whether the command says a temperature and nothing else (`MentionCheck.saysOnlyATemperature`):
+    /// a thermostat line then names no device, area or floor, and the agent sets the speaker's area.
+    private let saysOnlyATemperature: Bool
     /// Whether a line that would act on everything in a place is kept going until it says what
     /// kind of device (`endsTooSoon`); off, such a line may end and the recognizer refuses it.
     var addsKind = true
@@ -204,6 +207,7 @@ struct MentionGuide {
         self.allWithheld = allWithheld
         self.domainSaid = domainSaid
         numbersSaid = MentionCheck.saidNumbers(command).map { $0.map { Array($0.utf8) } }
+        saysOnlyATemperature = MentionCheck.saysOnlyATemperature(words)
         saysName = said.values.contains { keys in keys[Self.nameKey].map { !$0.isEmpty } ?? false }
         lineStarts = vocabulary.entries.map { Array($0.spec.name.utf8) } + [Self.noneLine]
         // Slots whose value the command cannot be giving, and the intents that need one.
@@ -295,6 +299,8 @@ struct MentionGuide {
     private static let kindKey = order[Array("domain".utf8)]!
     private static let domainKey = Array("domain".utf8)
     private static let floorKey = Array("floor".utf8)
+    private static let climateIntent = Array("HassClimateSetTemperature".utf8)
+    private static let targetKeys: Set<[UInt8]> = [nameKey, Array("area".utf8), floorKey]
     private static let numberKeys = Set((MentionCheck.numberSlots + MentionCheck.durationSlots).map { Array($0.utf8) })
     private static let deviceClassKey = Array("device_class".utf8)
 
@@ -361,6 +367,7 @@ struct MentionGuide {
             if barredKeys.contains(key) { return true }
             // A lock has no device class.
             if key == Self.deviceClassKey, domainSaid[intent] != nil { return true }
+            if saysOnlyATemperature, intent.elementsEqual(Self.climateIntent), Self.targetKeys.contains(key) { return true }
             let saidAhead = !namesSomethingSaid && said.contains { other, values in
                 other != key && !values.isEmpty && Self.order[other] ?? 0 > lastKey
             }

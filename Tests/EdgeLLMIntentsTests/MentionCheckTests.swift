@@ -87,6 +87,13 @@ struct MentionCheckTests {
         #expect(MentionCheck.saidNumbers("brightness to the max") == nil)
     }
 
+    @Test func aCommandThatSaysOnlyATemperature() {
+        func only(_ command: String) -> Bool { MentionCheck.saysOnlyATemperature(MentionCheck.words(command)) }
+        #expect(only("set temperature to 30°") && only("adjust the temp to seventeen degrees") && only("set temperature to 20.5 °"))
+        #expect(!only("set the garage temperature to 20") && !only("set the temperature in the lounge to 20"))
+        #expect(!only("set the first floor temperature to 20") && !only(""))
+    }
+
     @Test func aPlaceSaidOnlyInsideADevicesNameIsNotSaid() throws {
         let devices = ["Bedroom Lamp", "First Floor Heater", "Lamp"]
         #expect(try Self.unsaid("HassTurnOff area Bedroom; domain light", "turn off the bedroom lamp", devices: devices) == "area Bedroom")

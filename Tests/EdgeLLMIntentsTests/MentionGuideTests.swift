@@ -236,6 +236,15 @@ struct MentionGuideTests {
                 "a number read otherwise is the model's")
     }
 
+    @Test func aTemperatureAloneNamesNoPlace() throws {
+        let g = try Self.guide("set temperature to 21 degrees")
+        #expect(!Self.permits(g, "HassClimateSetTemperature", " area") && !Self.permits(g, "HassClimateSetTemperature", " name"))
+        #expect(Self.permits(g, "HassClimateSetTemperature", " temperature"))
+        #expect(Self.permits(try Self.guide("set the lounge temperature to 21"), "HassClimateSetTemperature", " area"))
+        // A place the home lacks: the model's line is the model's, and the check refuses it.
+        #expect(Self.permits(try Self.guide("set the garage temperature to 21"), "HassClimateSetTemperature", " area"))
+    }
+
     @Test func aLockSaidIsALock() throws {
         let g = try Self.guide("lock the doors on the patio")
         #expect(Self.permits(g, "HassTurnOn area Patio; domain", " lock", endsLine: true))
