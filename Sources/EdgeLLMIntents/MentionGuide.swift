@@ -128,7 +128,7 @@ struct MentionGuide {
             var lockNames: Set<String>?
             if saysLock, IntentSchema.switchesAnything.contains(entry.spec.name), (entry.values["domain"] ?? []).contains("lock") {
                 let entities = vocabulary.entities(for: entry.spec)
-                if !MentionCheck.saysName(withA: IntentSchema.lockWords, of: entities.filter { $0.domain != "lock" }, in: words) {
+                if MentionCheck.asksOfLocks(words, forms, entities: entities) {
                     domainSaid[intent] = Array("lock".utf8)
                     lockNames = Set(entities.filter { $0.domain == "lock" }.flatMap { [$0.name] + ($0.aliases ?? []) }.map { $0.lowercased() })
                 }
@@ -304,7 +304,6 @@ struct MentionGuide {
     private static let numberKeys = Set((MentionCheck.numberSlots + MentionCheck.durationSlots).map { Array($0.utf8) })
     private static let deviceClassKey = Array("device_class".utf8)
 
-
     /// Whether a key at slot-order position `next`, with no key written before it (`last` < 0),
     /// would leave out the device name the command says for this intent (`namesDue`).
     private func passesName(_ intent: [UInt8], before next: Int, after last: Int) -> Bool {
@@ -396,24 +395,18 @@ struct MentionGuide {
                         let names = named + (index == 0 ? [String(decoding: segment[(keyEnd + 1)...], as: UTF8.self)] : [])
                         if endsTooSoon(intent, places, named: names, lastKey: index) { return false }
                     }
-                    if let numbersSaid, Self.numberKeys.contains(key) {
-                        let value = segment[(keyEnd + 1)...]
-                        let whole = close != nil || endsLine
-                        guard numbersSaid.contains(where: { whole ? $0.elementsEqual(value) : $0.starts(with: value) }) else { return false }
+                    // The value so far: one of `values` where it ends, the start of one before.
+                    let value = segment[(keyEnd + 1)...]
+                    let whole = close != nil || endsLine
+                    func isOne(of values: [[UInt8]]) -> Bool {
+                        values.contains { whole ? $0.elementsEqual(value) : $0.starts(with: value) }
                     }
-                    if key == Self.domainKey, let domain = domainSaid[intent] {
-                        let value = segment[(keyEnd + 1)...]
-                        guard close != nil || endsLine ? domain.elementsEqual(value) : domain.starts(with: value) else { return false }
-                    }
+                    if let numbersSaid, Self.numberKeys.contains(key), !isOne(of: numbersSaid) { return false }
+                    if key == Self.domainKey, let domain = domainSaid[intent], !isOne(of: [domain]) { return false }
                     if let values = allowed[key] {
-                        let value = segment[(keyEnd + 1)...]
-                        let whole = close != nil || endsLine
                         // A redirect must commit to a said value, not only to the space before one
                         // (after which the model's own choice could be `all` again).
-                        guard !(redirect && value.isEmpty),
-                              values.contains(where: { whole ? $0.elementsEqual(value) : $0.starts(with: value) }) else {
-                            return false
-                        }
+                        guard !(redirect && value.isEmpty), isOne(of: values) else { return false }
                     }
                 } else if !segment.isEmpty {
                     // A key still being spelled: refused when every key it can become is.
