@@ -158,6 +158,81 @@ public enum IntentSchema {
         "there", "to", "turn", "uh", "um", "up", "would", "yo", "you",
     ]
 
+    /// A binary sensor's device class and the state a question asks of it.
+    struct SensorState: Hashable, Sendable {
+        var deviceClass: String
+        var state: String
+    }
+
+    /// What a question's words say of the binary sensor it asks about (the words as
+    /// `MentionCheck.forms` gives them, outside the home's names): per word, the device classes and
+    /// states it may ask of ("wet" is `moisture on`, "up to date" `update off`). The words of
+    /// EdgeLLM's sensor templates (scripts/data/templates_extra.yaml) and of Home Assistant's own
+    /// binary-sensor conventions (on is the "problem" side: wet, low, detected, open, unlocked).
+    /// Every binary-sensor question of the training data, the splits and Home Assistant's tests
+    /// that says one of these has its class and state among those its words say, taken together
+    /// (scripts/data/tests/test_sensor_words.py checks EdgeLLM's templates and generated data).
+    static let sensorStates: [String: Set<SensorState>] = {
+        let said: [(deviceClass: String, state: String, words: String)] = [
+            ("battery", "on", "low flat dying empty"),
+            ("battery", "off", "normal fine charged full ok okay"),
+            ("battery_charging", "on", "charging charge"),
+            ("moisture", "on", "wet leaking flooded leak water detected"),
+            ("moisture", "off", "dry"),
+            ("motion", "on", "motion movement triggered detected detecting"),
+            ("motion", "off", "clear empty unoccupied"),
+            ("occupancy", "on", "occupied occupancy triggered detected anyone anybody someone somebody use"),
+            ("occupancy", "off", "clear empty free unoccupied"),
+            ("smoke", "on", "smoke alarming going triggered detected detecting"),
+            ("carbon_monoxide", "on", "carbon monoxide co detected detecting"),
+            ("gas", "on", "gas detected detecting smelling"),
+            ("cold", "on", "cold freezing"),
+            ("heat", "on", "hot overheating"),
+            ("connectivity", "on", "connected online"),
+            ("connectivity", "off", "disconnected offline"),
+            ("plug", "on", "plugged"),
+            ("plug", "off", "unplugged"),
+            ("power", "on", "powered power live"),
+            ("presence", "on", "home here present around detected triggered occupied"),
+            ("presence", "off", "away gone out clear empty unoccupied"),
+            ("running", "on", "running working going"),
+            ("running", "off", "finished done stopped"),
+            ("vibration", "on", "vibrating shaking"),
+            ("sound", "on", "sound noise noisy loud hearing detecting detected siren"),
+            ("light", "on", "lit detecting detected"),
+            ("light", "off", "dark"),
+            ("problem", "on", "problem"),
+            ("safety", "on", "unsafe dangerous"),
+            ("safety", "off", "safe ok okay"),
+            ("tamper", "on", "tampered"),
+            ("tamper", "off", "untouched clear"),
+            ("update", "on", "update available"),
+            ("update", "off", "date"),
+            ("lock", "on", "unlocked"),
+            ("lock", "off", "locked"),
+            ("door", "on", "open"), ("door", "off", "closed shut"),
+            ("garage_door", "on", "open"), ("garage_door", "off", "closed shut"),
+            ("opening", "on", "open"), ("opening", "off", "closed shut"),
+            ("window", "on", "open"), ("window", "off", "closed shut"),
+        ]
+        var table: [String: Set<SensorState>] = [:]
+        for entry in said {
+            for word in entry.words.split(separator: " ") {
+                table[String(word), default: []].insert(SensorState(deviceClass: entry.deviceClass, state: entry.state))
+            }
+        }
+        return table
+    }()
+
+    /// Words that say a binary sensor is asked about: every HassGetState line of the training data,
+    /// the splits and Home Assistant's tests that says one (outside the home's names) is
+    /// `domain binary_sensor` ("is the floor wet?", "are any devices powered on?").
+    static let binarySensorWords: Set<String> = [
+        "connected", "dangerous", "detected", "disconnected", "dry", "flooded", "freezing", "leaking", "motion",
+        "movement", "noise", "occupied", "offline", "online", "overheating", "plugged", "powered", "shaking",
+        "smoke", "tampered", "triggered", "unoccupied", "unplugged", "unsafe", "untouched", "vibrating", "wet",
+    ]
+
     /// The states HassGetState asks about.
     public static let states = ["on", "off", "open", "closed", "locked", "unlocked", "home", "not_home"]
 

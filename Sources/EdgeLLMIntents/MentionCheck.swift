@@ -102,6 +102,43 @@ public enum MentionCheck {
             && !saysName(withA: IntentSchema.lockWords, of: entities.filter { $0.domain != "lock" }, in: words)
     }
 
+    /// What a question says of the binary sensor it asks about, by its words outside where one of
+    /// `names` is said (the home's names: a "Water Leak" sensor says no water): per device class
+    /// its words say (`IntentSchema.sensorStates`), the states they say of it; empty where they
+    /// say none. And whether its words say a binary sensor at all (`IntentSchema.binarySensorWords`).
+    static func saidSensorStates(_ words: [String], outside names: [String])
+        -> (states: [String: Set<String>], saysBinarySensor: Bool) {
+        func says(_ form: String) -> Bool { IntentSchema.sensorStates[form] != nil || IntentSchema.binarySensorWords.contains(form) }
+        // Most commands say none of these words: no need to find the names in them.
+        let said = words.indices.filter { forms(words[$0]).contains(where: says) }
+        guard !said.isEmpty else { return ([:], false) }
+        let nameRuns = runs(of: names, in: words)
+        var states: [String: Set<String>] = [:]
+        var saysBinarySensor = false
+        for i in said where !nameRuns.contains(where: { $0.contains(i) }) {
+            for form in forms(words[i]) {
+                if IntentSchema.binarySensorWords.contains(form) { saysBinarySensor = true }
+                for said in IntentSchema.sensorStates[form] ?? [] { states[said.deviceClass, default: []].insert(said.state) }
+            }
+        }
+        return (states, saysBinarySensor)
+    }
+
+    /// Whether a command of these words says `name` only right after a word that asks of a kind
+    /// ("which motion sensors are triggered?", "are any occupancy sensors on?"): the name's words
+    /// then say the kind asked about, not the device. No line of the training data, the splits or
+    /// Home Assistant's tests names a device said only so ("is there any problem with the filter"
+    /// says the Filter after "problem").
+    static func saysOnlyAsKind(_ name: String, in words: [String]) -> Bool {
+        let nameRuns = runs(of: [name], in: words)
+        return !nameRuns.isEmpty && nameRuns.allSatisfy { run in
+            let before = words[..<run.lowerBound].last { !determiners.contains($0) }
+            return before.map(kindQuantifiers.contains) ?? false
+        }
+    }
+
+    private static let determiners: Set<String> = ["the", "of", "my", "our", "your"]
+
     /// Whether a command with these word forms says a kind of device a line names `all` of (a fan).
     static func saysAllKind(_ said: Set<String>) -> Bool { !said.isDisjoint(with: IntentSchema.allKinds) }
 

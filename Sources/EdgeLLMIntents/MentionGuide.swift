@@ -46,6 +46,14 @@
 /// the command asks of a kind ("are any occupancy sensors triggered?") or the name is also a
 /// place's. And `all` is written only of fans said, as the data writes it ("turn on kitchen
 /// lights" is `area Kitchen; domain light`, not `name all`).
+///
+/// A binary sensor is asked about in its own words (`IntentSchema.sensorStates`): a question's
+/// device class and state are among those its words say ("is the phone home?" is the phone's
+/// `presence`, "is the battery normal?" `state off`); where its words say a binary sensor at all
+/// ("is the floor wet?") the line is `domain binary_sensor`, and asked of a kind ("are any smoke
+/// sensors triggered?") it names no device or place the command does not say. A name said only
+/// right after "any", "which" and the like says the kind asked about ("which motion sensors are
+/// triggered?"), not the device.
 struct MentionGuide {
     /// Per intent, per guided slot key, the values the command says, as the grammar spells them,
     /// and the values the model may write of its own accord: those, `all` (where a fan is said)
@@ -82,6 +90,15 @@ struct MentionGuide {
     /// number or duration slot writes one of them ("ten minute five-seconds timer" is no `minutes
     /// 1`); nil where the command says one read otherwise ("half", "max").
     private let numbersSaid: [[UInt8]]?
+    /// For a question about a binary sensor, per device class its words say
+    /// (`MentionCheck.saidSensorStates`), the states they say of it: the line's device class is
+    /// one of these and its state one said of that class ("is the phone battery normal?" is
+    /// `device_class battery; state off`), where the grammar allows one.
+    private let sensorStates: [[UInt8]: [[UInt8]]]
+    private let sensorClasses: [[UInt8]]
+    /// Whether the command asks of a kind of binary sensor: its words say one
+    /// (`IntentSchema.binarySensorWords`) and ask of a kind (`MentionCheck.kindQuantifiers`).
+    private let asksOfSensorKinds: Bool
     /// Whether the command says a temperature and nothing else (`MentionCheck.saysOnlyATemperature`):
     /// a thermostat line then names no device, area or floor, and the agent sets the speaker's area.
     private let saysOnlyATemperature: Bool
@@ -117,6 +134,14 @@ struct MentionGuide {
         var allWithheld: Set<[UInt8]> = []
         var domainSaid: [[UInt8]: [UInt8]] = [:]
         let saysLock = !forms.isDisjoint(with: IntentSchema.lockWords)
+        let sensorWords = MentionCheck.saidSensorStates(
+            words, outside: vocabulary.deviceNames(for: Self.getStateName) + vocabulary.areaNames + vocabulary.floorNames)
+        // Only where the home has a binary sensor to ask about: in one without, a line steered so has
+        // nowhere to go but the model's own choice of some other domain.
+        let asksSensors = vocabulary.entry(Self.getStateName)?.values["domain"]?.contains("binary_sensor") ?? false
+        if sensorWords.saysBinarySensor, asksSensors {
+            domainSaid[Self.getStateIntent] = Self.binarySensor
+        }
         let asksOfKinds = !forms.isDisjoint(with: MentionCheck.kindQuantifiers)
         for entry in vocabulary.entries {
             let intent = Array(entry.spec.name.utf8)
@@ -173,6 +198,7 @@ struct MentionGuide {
                     let isAll = lowered == IntentSchema.allName
                     let isSaid = !isAll && (slot.kind == .entityName
                         ? MentionCheck.says(value, forms) && lockNames?.contains(lowered) ?? true
+                            && !MentionCheck.saysOnlyAsKind(value, in: words)
                         : MentionCheck.saysPlace(value, words, forms, outside: nameRuns))
                     if isSaid { saidValues.append(Array(value.utf8)) }
                     if isAll && !saysAllKind && (entry.values[slot.name] ?? []).count > 1 { allWithheld.insert(intent) }
@@ -206,6 +232,11 @@ struct MentionGuide {
         self.namesDue = namesDue
         self.allWithheld = allWithheld
         self.domainSaid = domainSaid
+        sensorStates = Dictionary(uniqueKeysWithValues: sensorWords.states.map { deviceClass, states in
+            (Array(deviceClass.utf8), states.sorted().map { Array($0.utf8) })
+        })
+        sensorClasses = asksSensors ? sensorWords.states.keys.sorted().map { Array($0.utf8) } : []
+        asksOfSensorKinds = asksSensors && sensorWords.saysBinarySensor && asksOfKinds
         numbersSaid = MentionCheck.saidNumbers(command).map { $0.map { Array($0.utf8) } }
         saysOnlyATemperature = MentionCheck.saysOnlyATemperature(words)
         saysName = said.values.contains { keys in keys[Self.nameKey].map { !$0.isEmpty } ?? false }
@@ -303,6 +334,11 @@ struct MentionGuide {
     private static let targetKeys: Set<[UInt8]> = [nameKey, Array("area".utf8), floorKey]
     private static let numberKeys = Set((MentionCheck.numberSlots + MentionCheck.durationSlots).map { Array($0.utf8) })
     private static let deviceClassKey = Array("device_class".utf8)
+    private static let stateKey = Array("state".utf8)
+    private static let getStateName = "HassGetState"
+    private static let getStateIntent = Array(getStateName.utf8)
+    private static let binarySensor = Array("binary_sensor".utf8)
+    private static let lockDomain = Array("lock".utf8)
 
     /// Whether a key at slot-order position `next`, with no key written before it (`last` < 0),
     /// would leave out the device name the command says for this intent (`namesDue`).
@@ -355,6 +391,9 @@ struct MentionGuide {
         var namesSomethingSaid = false
         var lastKey = -1
         var named: [String] = []
+        // The binary sensor's device class the line wrote, where it wrote `domain binary_sensor`.
+        var sensorDomain = false
+        var sensorClass: [UInt8]?
         let places = places[intent] ?? []
         /// Whether a slot `key` may not begin here: it is barred; or it is guided with nothing
         /// allowed, once the line names something said or while a slot ahead has something said
@@ -365,8 +404,14 @@ struct MentionGuide {
         func refuses(_ key: [UInt8]) -> Bool {
             if barredKeys.contains(key) { return true }
             // A lock has no device class.
-            if key == Self.deviceClassKey, domainSaid[intent] != nil { return true }
+            if key == Self.deviceClassKey, domainSaid[intent] == Self.lockDomain { return true }
             if saysOnlyATemperature, intent.elementsEqual(Self.climateIntent), Self.targetKeys.contains(key) { return true }
+            // A question of a kind of binary sensor names no device or place the command does not
+            // say ("which smoke sensors are triggered?" is no `name Gas`, "are any occupancy
+            // sensors triggered?" no `area Bedroom`).
+            if asksOfSensorKinds, intent == Self.getStateIntent, Self.targetKeys.contains(key), allowed[key]?.isEmpty ?? true {
+                return true
+            }
             let saidAhead = !namesSomethingSaid && said.contains { other, values in
                 other != key && !values.isEmpty && Self.order[other] ?? 0 > lastKey
             }
@@ -403,6 +448,12 @@ struct MentionGuide {
                     }
                     if let numbersSaid, Self.numberKeys.contains(key), !isOne(of: numbersSaid) { return false }
                     if key == Self.domainKey, let domain = domainSaid[intent], !isOne(of: [domain]) { return false }
+                    if sensorDomain, !sensorClasses.isEmpty, intent == Self.getStateIntent {
+                        if key == Self.deviceClassKey, !isOne(of: sensorClasses) { return false }
+                        if key == Self.stateKey, let sensorClass, let states = sensorStates[sensorClass], !isOne(of: states) {
+                            return false
+                        }
+                    }
                     if let values = allowed[key] {
                         // A redirect must commit to a said value, not only to the space before one
                         // (after which the model's own choice could be `all` again).
@@ -419,6 +470,10 @@ struct MentionGuide {
             if let keyEnd = segment.firstIndex(of: Self.space), let index = Self.order[Array(segment[..<keyEnd])] {
                 lastKey = index
                 if index == 0 { named.append(String(decoding: segment[(keyEnd + 1)...], as: UTF8.self)) }
+                if close != nil, index == Self.kindKey { sensorDomain = segment[(keyEnd + 1)...].elementsEqual(Self.binarySensor) }
+                if close != nil, sensorDomain, segment[..<keyEnd].elementsEqual(Self.deviceClassKey) {
+                    sensorClass = Array(segment[(keyEnd + 1)...])
+                }
             }
             // `said` holds no `all` ("all" names nothing: "all; area X" must keep its area).
             if close != nil, let keyEnd = segment.firstIndex(of: Self.space),

@@ -21,6 +21,7 @@ enum IntentFixtures {
     static let goneBackPath = root.appendingPathComponent("intents/gone_back.jsonl").path
     static let nothingSaidAfterTheNamePath = root.appendingPathComponent("intents/nothing_said_after_the_name.jsonl").path
     static let namedWholePath = root.appendingPathComponent("intents/named_whole.jsonl").path
+    static let sensorWordsPath = root.appendingPathComponent("intents/sensor_words.jsonl").path
 
     static func home() throws -> Home { try Home.load(path: homePath) }
 

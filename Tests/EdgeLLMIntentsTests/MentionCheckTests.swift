@@ -94,6 +94,34 @@ struct MentionCheckTests {
         #expect(!only("set the first floor temperature to 20") && !only(""))
     }
 
+    @Test func whatAQuestionSaysOfABinarySensor() {
+        func said(_ command: String, names: [String] = []) -> (states: [String: Set<String>], saysBinarySensor: Bool) {
+            MentionCheck.saidSensorStates(MentionCheck.words(command), outside: names)
+        }
+        #expect(said("is the phone battery normal?").states == ["battery": ["off"]])
+        #expect(said("is the phone battery normal?").saysBinarySensor == false, "a battery may be a sensor's value too")
+        #expect(said("is the floor wet?").states == ["moisture": ["on"]] && said("is the floor wet?").saysBinarySensor)
+        #expect(said("are any devices powered on?").states == ["power": ["on"]])
+        #expect(said("is the phone up to date").states == ["update": ["off"]])
+        // Words taken together: each adds what it may say.
+        #expect(said("which smoke sensors are triggered?").states["smoke"] == ["on"])
+        #expect(Set(said("which smoke sensors are triggered?").states.keys) == ["smoke", "motion", "occupancy", "presence"])
+        // Not inside a name: a Water Leak sensor asked if it is dry says no water.
+        #expect(said("is the water leak dry", names: ["Water Leak"]).states == ["moisture": ["off"]])
+        #expect(said("is the motion sensor on", names: ["Motion Sensor"]).saysBinarySensor == false)
+        #expect(said("turn on the kitchen lights").states.isEmpty && !said("turn on the kitchen lights").saysBinarySensor)
+    }
+
+    @Test func aNameSaidOnlyRightAfterAKindQuantifierSaysTheKind() {
+        func only(_ name: String, _ command: String) -> Bool { MentionCheck.saysOnlyAsKind(name, in: MentionCheck.words(command)) }
+        #expect(only("Motion Sensor", "which motion sensors are triggered?"))
+        #expect(only("Occupancy", "are any of the occupancy sensors on"))
+        #expect(!only("Motion Sensor", "is the motion sensor triggered"))
+        #expect(!only("Filter", "is there any problem with the filter"))
+        #expect(!only("Motion Sensor", "which lights are on"), "a name not said at all is for `says` to judge")
+        #expect(!only("Kettle", "are any lights on and is the kettle on"), "said once apart from the quantifier")
+    }
+
     @Test func aPlaceSaidOnlyInsideADevicesNameIsNotSaid() throws {
         let devices = ["Bedroom Lamp", "First Floor Heater", "Lamp"]
         #expect(try Self.unsaid("HassTurnOff area Bedroom; domain light", "turn off the bedroom lamp", devices: devices) == "area Bedroom")

@@ -1,0 +1,166 @@
+"""The recognizer's binary-sensor words (IntentSchema.sensorStates and binarySensorWords in
+Sources/EdgeLLMIntents/IntentSchema.swift) against what the data says:
+
+- every sentence EdgeLLM's own binary-sensor templates (templates_extra.yaml) can make has its
+  device class and state among those its words say, taken together;
+- every HassGetState line of a generated data set (Home Assistant's templates and ours) that says
+  a binary-sensor word outside its home's names is `domain binary_sensor`, and a binary-sensor
+  line's class and state are among those its words say.
+
+    .venv/bin/python -m unittest discover -s scripts/data/tests -v
+"""
+
+import contextlib
+import io
+import itertools
+import json
+import os
+import re
+import sys
+import tempfile
+import unittest
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.dirname(HERE)
+ROOT = os.path.dirname(os.path.dirname(DATA))
+sys.path.insert(0, DATA)
+
+import generate  # noqa: E402
+
+SCHEMA = os.path.join(ROOT, "Sources", "EdgeLLMIntents", "IntentSchema.swift")
+
+
+def swift_tables():
+    """(word -> {(class, state)}, binary-sensor words) as IntentSchema.swift spells them."""
+    with open(SCHEMA, encoding="utf-8") as f:
+        source = f.read()
+    start = source.index("static let sensorStates")
+    block = source[start:source.index("var table", start)]
+    states = {}
+    for device_class, state, words in re.findall(r'\("([a-z_]+)", "(on|off)", "([a-z ]+)"\)', block):
+        for word in words.split():
+            states.setdefault(word, set()).add((device_class, state))
+    start = source.index("static let binarySensorWords")
+    block = source[start:source.index("]", start)]
+    return states, set(re.findall(r'"([a-z]+)"', block))
+
+
+def words(text):
+    """As MentionCheck.words: lower-case runs of letters and digits, apostrophes dropped."""
+    return re.findall(r"[^\W_]+", text.lower().replace("'", "").replace("\u2019", ""))
+
+
+def forms(word):
+    """As MentionCheck.forms, for the plural endings."""
+    out = [word]
+    if word.endswith("s") and len(word) > 2:
+        out.append(word[:-1])
+    if word.endswith("es") and len(word) > 3:
+        out.append(word[:-2])
+    if word.endswith("ies") and len(word) > 4:
+        out.append(word[:-3] + "y")
+    return out
+
+
+def outside_names(text, names):
+    """The words of `text` outside where one of `names` is said, its words in a row."""
+    ws = words(text)
+    inside = [False] * len(ws)
+    for name in names:
+        nw = words(name)
+        for i in range(len(ws) - len(nw) + 1):
+            if nw and all(set(forms(ws[i + k])) & set(forms(nw[k])) for k in range(len(nw))):
+                inside[i:i + len(nw)] = [True] * len(nw)
+    return [w for w, x in zip(ws, inside) if not x]
+
+
+def said(ws, states):
+    """The (class, state) pairs these words say, and every form of them."""
+    all_forms = {f for w in ws for f in forms(w)}
+    return set().union(*(states.get(f, set()) for f in all_forms)), all_forms
+
+
+def expansions(template):
+    """Every sentence of a hassil template of the simple kind templates_extra.yaml uses: (a|b),
+    [optional] and {slot} (a slot becomes a word that says nothing)."""
+    def parse(text, i):
+        # Alternatives ("|") of sequences, up to a closing bracket: (their sentences, where it stopped).
+        alternatives, current = [], []
+        while i < len(text) and text[i] not in ")]":
+            c = text[i]
+            if c in "([":
+                inner, i = parse(text, i + 1)
+                current.append(inner + ([""] if c == "[" else []))
+                i += 1
+            elif c == "|":
+                alternatives.append(current)
+                current = []
+                i += 1
+            elif c == "{":
+                current.append(["thing"])
+                i = text.index("}", i) + 1
+            else:
+                current.append([c])
+                i += 1
+        alternatives.append(current)
+        return ["".join(seq) for alt in alternatives for seq in itertools.product(*alt)], i
+
+    sentences, _ = parse(template, 0)
+    return [" ".join(s.split()) for s in sentences]
+
+
+class SensorWords(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.states, cls.binary_words = swift_tables()
+
+    def test_the_tables_are_read(self):
+        self.assertIn(("moisture", "on"), self.states["wet"])
+        self.assertIn("wet", self.binary_words)
+        self.assertEqual(expansions("is [the] {name} (wet|dry)"),
+                         ["is the thing wet", "is the thing dry", "is thing wet", "is thing dry"])
+
+    def test_every_sentence_of_our_sensor_templates_says_its_class_and_state(self):
+        with open(os.path.join(DATA, "templates_extra.yaml"), encoding="utf-8") as f:
+            extra = yaml.safe_load(f)
+        checked = 0
+        for block in extra["intents"]["HassGetState"]["data"]:
+            slots = block["slots"]
+            if slots.get("domain") != "binary_sensor":
+                continue
+            for template in block["sentences"]:
+                for sentence in expansions(template):
+                    pairs, _ = said(words(sentence), self.states)
+                    self.assertIn((slots["device_class"], slots["state"]), pairs, sentence)
+                    checked += 1
+        self.assertGreater(checked, 300)
+
+    def test_generated_lines_agree_with_the_words(self):
+        with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stderr(io.StringIO()):
+            generate.main(["--seed", "3", "--out", tmp, "--train-homes", "40", "--val-homes", "4", "--test-homes", "4",
+                           "--per-home", "120", "--jobs", "1"])
+            with open(os.path.join(tmp, "homes.jsonl"), encoding="utf-8") as f:
+                homes = {h["id"]: h["home"] for h in map(json.loads, f)}
+            with open(os.path.join(tmp, "train.jsonl"), encoding="utf-8") as f:
+                lines = [json.loads(x) for x in f]
+        binary = 0
+        for x in lines:
+            if x["intent"] != "HassGetState":
+                continue
+            home = homes[x["home_id"]]
+            names = [n for e in home["entities"] for n in [e["name"]] + (e.get("aliases") or [])]
+            names += [a["name"] for a in home["areas"]] + [a["floor"] for a in home["areas"] if a.get("floor")]
+            pairs, all_forms = said(outside_names(x["text"], names), self.states)
+            slots = x["slots"]
+            if all_forms & self.binary_words:
+                self.assertEqual(slots.get("domain"), "binary_sensor", x["text"])
+            if slots.get("domain") == "binary_sensor" and pairs:
+                binary += 1
+                self.assertIn((slots["device_class"], slots["state"]), pairs, x["text"])
+        self.assertGreater(binary, 20)
+
+
+if __name__ == "__main__":
+    unittest.main()
