@@ -56,13 +56,13 @@ run: model
 	$(BIN) $(MODEL_TERNARY) -i "The kitchen lights" -n 32 -t 0.7 -p 0.9 -s 1
 	@echo "== the shipped ternary intent model on the committed commands (edgellm eval)" >&2
 	$(BIN) eval $(MODEL_HOME_TERNARY) --home Tests/Fixtures/intents/home.json --data Tests/Fixtures/intents/commands.jsonl --limit 12
-	@echo "== the home-automation agent over MQTT, on the fine-tuned q8_0 intent model" >&2
+	@echo "== the home-automation agent over MQTT, on the ternary intent model" >&2
 	$(MAKE) --no-print-directory agent-demo
 
 # The home-automation agent at work: a local mosquitto broker (unless the config names a reachable
-# one), `edgellm agent` on the fine-tuned intent model, a few commands and their replies, then a clean stop.
-agent-demo: build $(MODEL_HOME_Q8)
-	BIN=$(BIN) CONFIG=$(AGENT_CONFIG) MODEL=$(MODEL_HOME_Q8) scripts/agent_demo.sh
+# one), `edgellm agent` on the ternary intent model, a few commands and their replies, then a clean stop.
+agent-demo: build
+	BIN=$(BIN) CONFIG=$(AGENT_CONFIG) MODEL=$(MODEL_HOME_TERNARY) scripts/agent_demo.sh
 
 # A bounded load test of the agent with its keyword stand-in at 50 ms a command (BENCHMARKS-agent.md).
 agent-bench: build

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 BIN=${BIN:-.build/release/edgellm}
 CONFIG=${CONFIG:-config/agent.yaml}
-MODEL=${MODEL:-models/edgellm-home-135m.q8.tm2.bin}
+MODEL=${MODEL:-models/edgellm-home-135m.tm2.bin}
 RECOGNIZER=${RECOGNIZER:-model}
 DEVICE_ID=${DEVICE_ID:-demo}
 BUDGET_MS=${BUDGET_MS:-5000}

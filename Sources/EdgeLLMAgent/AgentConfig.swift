@@ -104,7 +104,7 @@ public struct AgentConfig: Sendable, Equatable {
     public var deviceID = "edgellm"
     /// Where the agent stands: the area a command means when it names none and the request gives none.
     public var area: String?
-    public var model = "models/edgellm-home-135m.q8.tm2.bin"
+    public var model = "models/edgellm-home-135m.tm2.bin"
     public var recognizer = RecognizerKind.model
     /// The model's KV cache: q8_0 takes half of f16's memory (for heads that are multiples of 32).
     public var kvCache = KVCache.Precision.f16
