@@ -164,56 +164,85 @@ public enum IntentSchema {
         var state: String
     }
 
-    /// What a question's words say of the binary sensor it asks about (the words as
-    /// `MentionCheck.forms` gives them, outside the home's names): per word, the device classes and
-    /// states it may ask of ("wet" is `moisture on`, "up to date" `update off`). The words of
-    /// EdgeLLM's sensor templates (scripts/data/templates_extra.yaml) and of Home Assistant's own
-    /// binary-sensor conventions (on is the "problem" side: wet, low, detected, open, unlocked).
-    /// Every binary-sensor question of the training data, the splits and Home Assistant's tests
-    /// that says one of these has its class and state among those its words say, taken together
+    /// Words that name what a binary sensor senses, whatever its state ("smoke", "power",
+    /// "motion"; as `MentionCheck.forms` gives them): a question that says one asks of those
+    /// device classes only ("are any smoke sensors triggered?" is `smoke`, not every class that
+    /// can be triggered).
+    static let sensorClassWords: [String: Set<String>] = {
+        let said: [(deviceClass: String, words: String)] = [
+            ("moisture", "water leak"),
+            ("motion", "motion movement"),
+            ("occupancy", "occupancy"),
+            ("smoke", "smoke"),
+            ("carbon_monoxide", "carbon monoxide co"),
+            ("gas", "gas"),
+            ("power", "power"),
+            ("sound", "sound noise siren"),
+            ("problem", "problem"),
+            ("update", "update"),
+        ]
+        var table: [String: Set<String>] = [:]
+        for entry in said {
+            for word in entry.words.split(separator: " ") { table[String(word), default: []].insert(entry.deviceClass) }
+        }
+        return table
+    }()
+
+    /// Words that say a binary sensor's state (as `MentionCheck.forms` gives them): per word, the
+    /// device classes and states a question saying it may ask of ("wet" is `moisture on`, "up to
+    /// date" `update off`, "normal" `battery off`). Where no word of `sensorClassWords` is said, the
+    /// class is one these say; the state is one they say of the class, unless the question says
+    /// a word of `stateTurners` ("is the mains power off?", "is the washer not running?").
+    /// The words of EdgeLLM's sensor templates (scripts/data/templates_extra.yaml) and of Home
+    /// Assistant's own binary-sensor conventions (on is the "problem" side: wet, low, detected,
+    /// open, unlocked). Every binary-sensor question of the training data, the splits and Home
+    /// Assistant's tests has its class and state among those its words say
     /// (scripts/data/tests/test_sensor_words.py checks EdgeLLM's templates and generated data).
     static let sensorStates: [String: Set<SensorState>] = {
         let said: [(deviceClass: String, state: String, words: String)] = [
             ("battery", "on", "low flat dying empty"),
             ("battery", "off", "normal fine charged full ok okay"),
             ("battery_charging", "on", "charging charge"),
-            ("moisture", "on", "wet leaking flooded leak water detected"),
+            ("moisture", "on", "wet leaking flooded detected"),
             ("moisture", "off", "dry"),
-            ("motion", "on", "motion movement triggered detected detecting"),
+            ("motion", "on", "triggered detected detecting"),
             ("motion", "off", "clear empty unoccupied"),
-            ("occupancy", "on", "occupied occupancy triggered detected anyone anybody someone somebody use"),
+            ("occupancy", "on", "occupied triggered detected anyone anybody someone somebody use"),
             ("occupancy", "off", "clear empty free unoccupied"),
-            ("smoke", "on", "smoke alarming going triggered detected detecting"),
-            ("carbon_monoxide", "on", "carbon monoxide co detected detecting"),
-            ("gas", "on", "gas detected detecting smelling"),
+            ("smoke", "on", "alarming going triggered detected detecting"),
+            ("carbon_monoxide", "on", "detected detecting"),
+            ("gas", "on", "detected detecting smelling"),
             ("cold", "on", "cold freezing"),
             ("heat", "on", "hot overheating"),
             ("connectivity", "on", "connected online"),
             ("connectivity", "off", "disconnected offline"),
             ("plug", "on", "plugged"),
             ("plug", "off", "unplugged"),
-            ("power", "on", "powered power live"),
+            ("power", "on", "powered live"),
             ("presence", "on", "home here present around detected triggered occupied"),
             ("presence", "off", "away gone out clear empty unoccupied"),
             ("running", "on", "running working going"),
             ("running", "off", "finished done stopped"),
             ("vibration", "on", "vibrating shaking"),
-            ("sound", "on", "sound noise noisy loud hearing detecting detected siren"),
+            ("sound", "on", "noisy loud hearing detecting detected"),
             ("light", "on", "lit detecting detected"),
             ("light", "off", "dark"),
-            ("problem", "on", "problem"),
             ("safety", "on", "unsafe dangerous"),
             ("safety", "off", "safe ok okay"),
             ("tamper", "on", "tampered"),
             ("tamper", "off", "untouched clear"),
-            ("update", "on", "update available"),
+            ("update", "on", "available"),
             ("update", "off", "date"),
             ("lock", "on", "unlocked"),
             ("lock", "off", "locked"),
-            ("door", "on", "open"), ("door", "off", "closed shut"),
-            ("garage_door", "on", "open"), ("garage_door", "off", "closed shut"),
-            ("opening", "on", "open"), ("opening", "off", "closed shut"),
-            ("window", "on", "open"), ("window", "off", "closed shut"),
+            ("door", "on", "open"),
+            ("door", "off", "closed shut"),
+            ("garage_door", "on", "open"),
+            ("garage_door", "off", "closed shut"),
+            ("opening", "on", "open"),
+            ("opening", "off", "closed shut"),
+            ("window", "on", "open"),
+            ("window", "off", "closed shut"),
         ]
         var table: [String: Set<SensorState>] = [:]
         for entry in said {
@@ -223,6 +252,11 @@ public enum IntentSchema {
         }
         return table
     }()
+
+    /// Words that turn a state round or say it outright ("not", "off", "isn't"): a question that
+    /// says one leaves the state to the model.
+    static let stateTurners: Set<String> = ["not", "no", "off", "isnt", "arent", "wasnt", "dont", "doesnt", "nothing",
+                                            "nobody", "never"]
 
     /// Words that say a binary sensor is asked about: every HassGetState line of the training data,
     /// the splits and Home Assistant's tests that says one (outside the home's names) is

@@ -103,25 +103,45 @@ public enum MentionCheck {
     }
 
     /// What a question says of the binary sensor it asks about, by its words outside where one of
-    /// `names` is said (the home's names: a "Water Leak" sensor says no water): per device class
-    /// its words say (`IntentSchema.sensorStates`), the states they say of it; empty where they
-    /// say none. And whether its words say a binary sensor at all (`IntentSchema.binarySensorWords`).
-    static func saidSensorStates(_ words: [String], outside names: [String])
-        -> (states: [String: Set<String>], saysBinarySensor: Bool) {
-        func says(_ form: String) -> Bool { IntentSchema.sensorStates[form] != nil || IntentSchema.binarySensorWords.contains(form) }
-        // Most commands say none of these words: no need to find the names in them.
-        let said = words.indices.filter { forms(words[$0]).contains(where: says) }
-        guard !said.isEmpty else { return ([:], false) }
-        let nameRuns = runs(of: names, in: words)
+    /// `names` is said (the home's names: a "Water Leak" sensor says no water).
+    struct SaidSensor: Equatable {
+        /// The device classes it may ask of: those its words name (`IntentSchema.sensorClassWords`),
+        /// else those its state words may be said of (`IntentSchema.sensorStates`); empty where it
+        /// says none.
+        var classes: Set<String> = []
+        /// Per class, the states its words say of it; none for a class, or where it says a word that
+        /// turns a state round (`IntentSchema.stateTurners`), and the state is the model's.
         var states: [String: Set<String>] = [:]
+        /// Whether its words say a binary sensor at all (`IntentSchema.binarySensorWords`).
         var saysBinarySensor = false
+    }
+
+    static func saidSensor(_ words: [String], outside names: [String]) -> SaidSensor {
+        func sensorWord(_ form: String) -> Bool {
+            IntentSchema.sensorStates[form] != nil || IntentSchema.sensorClassWords[form] != nil
+                || IntentSchema.binarySensorWords.contains(form)
+        }
+        // Most commands say none of these words: no need to find the names in them.
+        let said = words.indices.filter { forms(words[$0]).contains(where: sensorWord) }
+        guard !said.isEmpty else { return SaidSensor() }
+        let nameRuns = runs(of: names, in: words)
+        var named: Set<String> = []
+        var stated: Set<IntentSchema.SensorState> = []
+        var result = SaidSensor()
         for i in said where !nameRuns.contains(where: { $0.contains(i) }) {
             for form in forms(words[i]) {
-                if IntentSchema.binarySensorWords.contains(form) { saysBinarySensor = true }
-                for said in IntentSchema.sensorStates[form] ?? [] { states[said.deviceClass, default: []].insert(said.state) }
+                if IntentSchema.binarySensorWords.contains(form) { result.saysBinarySensor = true }
+                named.formUnion(IntentSchema.sensorClassWords[form] ?? [])
+                stated.formUnion(IntentSchema.sensorStates[form] ?? [])
             }
         }
-        return (states, saysBinarySensor)
+        result.classes = named.isEmpty ? Set(stated.map(\.deviceClass)) : named
+        if words.allSatisfy({ !IntentSchema.stateTurners.contains($0) }) {
+            for said in stated where result.classes.contains(said.deviceClass) {
+                result.states[said.deviceClass, default: []].insert(said.state)
+            }
+        }
+        return result
     }
 
     /// Whether a command of these words says `name` only right after a word that asks of a kind
@@ -137,7 +157,7 @@ public enum MentionCheck {
         }
     }
 
-    private static let determiners: Set<String> = ["the", "of", "my", "our", "your"]
+    private static let determiners: Set<String> = ["the", "a", "an", "of", "my", "our", "your", "their", "these", "those"]
 
     /// Whether a command with these word forms says a kind of device a line names `all` of (a fan).
     static func saysAllKind(_ said: Set<String>) -> Bool { !said.isDisjoint(with: IntentSchema.allKinds) }

@@ -47,13 +47,13 @@
 /// place's. And `all` is written only of fans said, as the data writes it ("turn on kitchen
 /// lights" is `area Kitchen; domain light`, not `name all`).
 ///
-/// A binary sensor is asked about in its own words (`IntentSchema.sensorStates`): a question's
-/// device class and state are among those its words say ("is the phone home?" is the phone's
-/// `presence`, "is the battery normal?" `state off`); where its words say a binary sensor at all
-/// ("is the floor wet?") the line is `domain binary_sensor`, and asked of a kind ("are any smoke
-/// sensors triggered?") it names no device or place the command does not say. A name said only
-/// right after "any", "which" and the like says the kind asked about ("which motion sensors are
-/// triggered?"), not the device.
+/// A binary sensor is asked about in its own words (`IntentSchema.sensorClassWords`,
+/// `sensorStates`): a question's device class and state are among those its words say ("is the
+/// phone home?" is the phone's `presence`, "is the battery normal?" `state off`, "are any smoke
+/// sensors triggered?" `smoke`); where its words say a binary sensor at all ("is the floor wet?")
+/// the line is `domain binary_sensor`, and asked of a kind it names no device or place the command
+/// does not say. A question's name said only right after "any", "which" and the like says the
+/// kind asked about ("which motion sensors are triggered?"), not the device.
 struct MentionGuide {
     /// Per intent, per guided slot key, the values the command says, as the grammar spells them,
     /// and the values the model may write of its own accord: those, `all` (where a fan is said)
@@ -90,12 +90,13 @@ struct MentionGuide {
     /// number or duration slot writes one of them ("ten minute five-seconds timer" is no `minutes
     /// 1`); nil where the command says one read otherwise ("half", "max").
     private let numbersSaid: [[UInt8]]?
-    /// For a question about a binary sensor, per device class its words say
-    /// (`MentionCheck.saidSensorStates`), the states they say of it: the line's device class is
-    /// one of these and its state one said of that class ("is the phone battery normal?" is
-    /// `device_class battery; state off`), where the grammar allows one.
-    private let sensorStates: [[UInt8]: [[UInt8]]]
+    /// For a question about a binary sensor (`MentionCheck.saidSensor`), the device classes its
+    /// words say: a `binary_sensor` line's class is one of them, where the grammar allows one
+    /// ("are any devices powered on?" is `power`, not `plug`); empty where they say none.
     private let sensorClasses: [[UInt8]]
+    /// Per class, the states the words say of it: the line's state is one of them ("is the phone
+    /// battery normal?" is `device_class battery; state off`).
+    private let sensorStates: [[UInt8]: [[UInt8]]]
     /// Whether the command asks of a kind of binary sensor: its words say one
     /// (`IntentSchema.binarySensorWords`) and ask of a kind (`MentionCheck.kindQuantifiers`).
     private let asksOfSensorKinds: Bool
@@ -134,12 +135,14 @@ struct MentionGuide {
         var allWithheld: Set<[UInt8]> = []
         var domainSaid: [[UInt8]: [UInt8]] = [:]
         let saysLock = !forms.isDisjoint(with: IntentSchema.lockWords)
-        let sensorWords = MentionCheck.saidSensorStates(
-            words, outside: vocabulary.deviceNames(for: Self.getStateName) + vocabulary.areaNames + vocabulary.floorNames)
         // Only where the home has a binary sensor to ask about: in one without, a line steered so has
         // nowhere to go but the model's own choice of some other domain.
-        let asksSensors = vocabulary.entry(Self.getStateName)?.values["domain"]?.contains("binary_sensor") ?? false
-        if sensorWords.saysBinarySensor, asksSensors {
+        let hasBinarySensor = vocabulary.entry(Self.getStateName)?.values["domain"]?.contains("binary_sensor") ?? false
+        let sensor = hasBinarySensor
+            ? MentionCheck.saidSensor(words, outside: vocabulary.deviceNames(for: Self.getStateName) + vocabulary.areaNames
+                + vocabulary.floorNames)
+            : MentionCheck.SaidSensor()
+        if sensor.saysBinarySensor {
             domainSaid[Self.getStateIntent] = Self.binarySensor
         }
         let asksOfKinds = !forms.isDisjoint(with: MentionCheck.kindQuantifiers)
@@ -196,9 +199,10 @@ struct MentionGuide {
                     // `all` is never a redirect's target, even when the command says "all": "all the
                     // garage lights" in a home without a garage must not become every light.
                     let isAll = lowered == IntentSchema.allName
+                    // A question's name said only after "any" or "which" is the kind it asks of.
                     let isSaid = !isAll && (slot.kind == .entityName
                         ? MentionCheck.says(value, forms) && lockNames?.contains(lowered) ?? true
-                            && !MentionCheck.saysOnlyAsKind(value, in: words)
+                            && !(asksOfKinds && intent == Self.getStateIntent && MentionCheck.saysOnlyAsKind(value, in: words))
                         : MentionCheck.saysPlace(value, words, forms, outside: nameRuns))
                     if isSaid { saidValues.append(Array(value.utf8)) }
                     if isAll && !saysAllKind && (entry.values[slot.name] ?? []).count > 1 { allWithheld.insert(intent) }
@@ -232,11 +236,11 @@ struct MentionGuide {
         self.namesDue = namesDue
         self.allWithheld = allWithheld
         self.domainSaid = domainSaid
-        sensorStates = Dictionary(uniqueKeysWithValues: sensorWords.states.map { deviceClass, states in
+        sensorClasses = sensor.classes.sorted().map { Array($0.utf8) }
+        sensorStates = Dictionary(uniqueKeysWithValues: sensor.states.map { deviceClass, states in
             (Array(deviceClass.utf8), states.sorted().map { Array($0.utf8) })
         })
-        sensorClasses = asksSensors ? sensorWords.states.keys.sorted().map { Array($0.utf8) } : []
-        asksOfSensorKinds = asksSensors && sensorWords.saysBinarySensor && asksOfKinds
+        asksOfSensorKinds = sensor.saysBinarySensor && asksOfKinds
         numbersSaid = MentionCheck.saidNumbers(command).map { $0.map { Array($0.utf8) } }
         saysOnlyATemperature = MentionCheck.saysOnlyATemperature(words)
         saysName = said.values.contains { keys in keys[Self.nameKey].map { !$0.isEmpty } ?? false }
@@ -409,7 +413,7 @@ struct MentionGuide {
             // A question of a kind of binary sensor names no device or place the command does not
             // say ("which smoke sensors are triggered?" is no `name Gas`, "are any occupancy
             // sensors triggered?" no `area Bedroom`).
-            if asksOfSensorKinds, intent == Self.getStateIntent, Self.targetKeys.contains(key), allowed[key]?.isEmpty ?? true {
+            if asksOfSensorKinds, intent == Self.getStateIntent, Self.targetKeys.contains(key), said[key]?.isEmpty ?? true {
                 return true
             }
             let saidAhead = !namesSomethingSaid && said.contains { other, values in

@@ -297,10 +297,19 @@ struct MentionGuideTests {
         #expect(Self.permits(dry, "HassGetState name", " Water Leak;"))
         #expect(Self.permits(dry, "HassGetState name Water Leak; domain binary_sensor; device_class moisture; state", " off", endsLine: true))
         #expect(!Self.permits(dry, "HassGetState name Water Leak; domain binary_sensor; device_class moisture; state", " on", endsLine: true))
-        // A name said only after "which" or "any" is the kind asked about.
+        // "off", "not" and the like leave the state to the model; a word that names a class, the class.
+        let off = guide("is the water leak not wet")
+        #expect(Self.permits(off, "HassGetState name Water Leak; domain binary_sensor; device_class moisture; state", " off", endsLine: true))
+        let smoke = guide("are any smoke sensors triggered?")
+        #expect(Self.permits(smoke, "HassGetState domain binary_sensor; device_class", " smoke;"))
+        #expect(!Self.permits(smoke, "HassGetState domain binary_sensor; device_class", " motion;"))
+        // A question's name said only after "which" or "any" is the kind asked about.
         let which = guide("which motion sensors are triggered?")
         #expect(!Self.permits(which, "HassGetState name", " Motion Sensor") && Self.permits(which, "HassGetState", " domain"))
         #expect(Self.permits(guide("is the motion sensor triggered?"), "HassGetState name", " Motion Sensor;"))
+        // Nor the speaker's area, which a question does not take (the guide is told it here).
+        let inHall = MentionGuide(command: "are any smoke sensors triggered?", vocabulary: vocabulary, contextArea: "Hall")
+        #expect(!Self.permits(inHall, "HassGetState", " area"))
         // In a home with no binary sensor, nothing to steer to: the model's line is checked as before.
         let noSensors = MentionGuide(command: "are any water sensors wet?", vocabulary: try HomeVocabulary(home: Home(
             areas: [], entities: [.init(entityID: "light.lamp", name: "Lamp", area: nil)])), contextArea: nil)
@@ -309,6 +318,17 @@ struct MentionGuideTests {
         let on = guide("is the phone on")
         #expect(Self.permits(on, "HassGetState name Phone; domain binary_sensor; device_class", " battery;"))
         #expect(Self.permits(guide("what is the furnace temperature"), "HassGetState name Furnace; domain", " sensor;"))
+    }
+
+    @Test func aNameSaidAfterAllIsStillTheDeviceOfACommand() throws {
+        // "all the christmas lights in the hall" are those lights, not every light in the hall.
+        let home = Home(areas: [.init(id: "hall", name: "Hall")], entities: [
+            .init(entityID: "light.christmas", name: "Christmas Lights", area: "hall"),
+            .init(entityID: "light.lamp", name: "Lamp", area: "hall"),
+        ])
+        let g = MentionGuide(command: "turn off all the christmas lights in the hall", vocabulary: try HomeVocabulary(home: home),
+                             contextArea: nil)
+        #expect(Self.permits(g, "HassTurnOff name", " Christmas Lights;") && Self.permits(g, "HassTurnOff name", " Christmas Lights;", redirect: true))
     }
 
     @Test func aLightSaidIsNoMediaCommand() throws {
