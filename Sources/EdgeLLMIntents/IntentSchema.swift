@@ -164,10 +164,11 @@ public enum IntentSchema {
         var state: String
     }
 
-    /// Words that name what a binary sensor senses, whatever its state ("smoke", "power",
-    /// "motion"; as `MentionCheck.forms` gives them): a question that says one asks of those
-    /// device classes only ("are any smoke sensors triggered?" is `smoke`, not every class that
-    /// can be triggered).
+    /// Words that name what a binary sensor senses ("smoke", "power", "motion"; as
+    /// `MentionCheck.forms` gives them): a question that says one asks of those device classes
+    /// only ("are any smoke sensors triggered?" is `smoke`, not every class that can be
+    /// triggered). They say no state ("is the mains power off?"), but for "problem" and "update",
+    /// which are state words too: a problem or an update asked about is there (`on`).
     static let sensorClassWords: [String: Set<String>] = {
         let said: [(deviceClass: String, words: String)] = [
             ("moisture", "water leak"),
@@ -227,11 +228,12 @@ public enum IntentSchema {
             ("sound", "on", "noisy loud hearing detecting detected"),
             ("light", "on", "lit detecting detected"),
             ("light", "off", "dark"),
+            ("problem", "on", "problem"),
             ("safety", "on", "unsafe dangerous"),
             ("safety", "off", "safe ok okay"),
             ("tamper", "on", "tampered"),
             ("tamper", "off", "untouched clear"),
-            ("update", "on", "available"),
+            ("update", "on", "update available"),
             ("update", "off", "date"),
             ("lock", "on", "unlocked"),
             ("lock", "off", "locked"),

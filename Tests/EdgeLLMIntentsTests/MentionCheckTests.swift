@@ -111,6 +111,10 @@ struct MentionCheckTests {
         #expect(said("is the washer not running?") == .init(classes: ["running"]))
         #expect(said("is there no motion in the garage") == .init(classes: ["motion"], saysBinarySensor: true))
         #expect(said("is there motion in the garage") == .init(classes: ["motion"], saysBinarySensor: true))
+        // "problem" and "update" name a class and say it is there.
+        #expect(said("are there any problems with the pet feeder?", names: ["Pet Feeder"]) == .init(classes: ["problem"],
+                                                                                                   states: ["problem": ["on"]]))
+        #expect(said("is there no problem with the pet feeder?", names: ["Pet Feeder"]) == .init(classes: ["problem"]))
         // Not inside a name: a Water Leak sensor asked if it is dry says no water.
         #expect(said("is the water leak dry", names: ["Water Leak"]) == .init(classes: ["moisture"], states: ["moisture": ["off"]],
                                                                                saysBinarySensor: true))
