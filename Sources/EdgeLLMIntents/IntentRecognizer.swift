@@ -197,9 +197,7 @@ public final class IntentRecognizer: IntentRecognizing {
             && ["domain", "device_class"].allSatisfy { parsed.slots[$0] == nil }
             && (parsed.slots["name"] == nil || parsed.slots["name"]?.text?.lowercased() == IntentSchema.allName)
         let guessed = noneOverruled && !MentionCheck.mayOverruleNone(parsed, in: command)
-        let misread = options.requireMention && IntentSchema.intent(parsed.name).map {
-            MentionCheck.misreadsLock(parsed, in: command, entities: vocabulary.entities(for: $0))
-        } ?? false
+        let misread = options.requireMention && MentionCheck.misreadsLock(parsed, in: command, vocabulary: vocabulary)
         if widened || guessed || misread || options.requireMention
             && MentionCheck.unsaid(parsed, in: command, contextArea: resolver.speakerArea(context),
                                 deviceNames: vocabulary.deviceNames(for: parsed.name)) != nil {

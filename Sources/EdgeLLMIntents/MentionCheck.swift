@@ -80,15 +80,13 @@ public enum MentionCheck {
 
     /// Whether a HassTurnOn/Off line switches something other than a lock for a command that says
     /// lock or unlock ("lock the workshop door" must not open the Workshop Door cover); not where a
-    /// device that is no lock is said by a name that says it (the "Lock Up" script). `entities`:
-    /// those the intent acts on.
-    static func misreadsLock(_ intent: Intent, in command: String, entities: [Home.Entity]) -> Bool {
+    /// device that is no lock is said by a name that says it (the "Lock Up" script).
+    static func misreadsLock(_ intent: Intent, in command: String, vocabulary: HomeVocabulary) -> Bool {
+        guard IntentSchema.switchesAnything.contains(intent.name), let spec = IntentSchema.intent(intent.name) else { return false }
         let words = words(command)
-        guard IntentSchema.switchesAnything.contains(intent.name), asksOfLocks(words, saidForms(words), entities: entities) else {
-            return false
-        }
+        guard asksOfLocks(words, saidForms(words), entities: vocabulary.entities(for: spec)) else { return false }
         if case .string(let name)? = intent.slots["name"], name.lowercased() != IntentSchema.allName {
-            let named = entities.filter { ([$0.name] + ($0.aliases ?? [])).contains { $0.lowercased() == name.lowercased() } }
+            let named = vocabulary.entities(for: spec, named: name)
             return named.isEmpty || named.contains { $0.domain != "lock" }
         }
         return intent.slots["domain"]?.text != "lock"
@@ -103,7 +101,8 @@ public enum MentionCheck {
     }
 
     /// What a question says of the binary sensor it asks about, by its words outside where one of
-    /// `names` is said (the home's names: a "Water Leak" sensor says no water).
+    /// `names` is said (the home's names: a "Water Leak" sensor says no water; listed only where
+    /// the question says a sensor word at all).
     struct SaidSensor: Equatable {
         /// The device classes it may ask of: those its words name (`IntentSchema.sensorClassWords`),
         /// else those its state words may be said of (`IntentSchema.sensorStates`); empty where it
@@ -116,7 +115,7 @@ public enum MentionCheck {
         var saysBinarySensor = false
     }
 
-    static func saidSensor(_ words: [String], outside names: [String]) -> SaidSensor {
+    static func saidSensor(_ words: [String], outside names: @autoclosure () -> [String]) -> SaidSensor {
         func sensorWord(_ form: String) -> Bool {
             IntentSchema.sensorStates[form] != nil || IntentSchema.sensorClassWords[form] != nil
                 || IntentSchema.binarySensorWords.contains(form)
@@ -124,7 +123,7 @@ public enum MentionCheck {
         // Most commands say none of these words: no need to find the names in them.
         let said = words.indices.filter { forms(words[$0]).contains(where: sensorWord) }
         guard !said.isEmpty else { return SaidSensor() }
-        let nameRuns = runs(of: names, in: words)
+        let nameRuns = runs(of: names(), in: words)
         var named: Set<String> = []
         var stated: Set<IntentSchema.SensorState> = []
         var result = SaidSensor()

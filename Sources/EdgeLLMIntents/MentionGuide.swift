@@ -157,7 +157,7 @@ struct MentionGuide {
             if saysLock, IntentSchema.switchesAnything.contains(entry.spec.name), (entry.values["domain"] ?? []).contains("lock") {
                 let entities = vocabulary.entities(for: entry.spec)
                 if MentionCheck.asksOfLocks(words, forms, entities: entities) {
-                    domainSaid[intent] = Array("lock".utf8)
+                    domainSaid[intent] = Self.lockDomain
                     lockNames = Set(entities.filter { $0.domain == "lock" }.flatMap { [$0.name] + ($0.aliases ?? []) }.map { $0.lowercased() })
                 }
             }

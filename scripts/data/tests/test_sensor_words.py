@@ -12,7 +12,6 @@ Sources/EdgeLLMIntents/IntentSchema.swift) against what the data says:
 
 import contextlib
 import io
-import itertools
 import json
 import os
 import re
@@ -28,6 +27,9 @@ ROOT = os.path.dirname(os.path.dirname(DATA))
 sys.path.insert(0, DATA)
 
 import generate  # noqa: E402
+from hassil.intents import TextSlotList  # noqa: E402
+from hassil.parse_expression import parse_sentence  # noqa: E402
+from hassil.sample import sample_expression  # noqa: E402
 
 SCHEMA = os.path.join(ROOT, "Sources", "EdgeLLMIntents", "IntentSchema.swift")
 
@@ -111,32 +113,9 @@ def agrees(slots, allowed, by_class):
 
 
 def expansions(template):
-    """Every sentence of a hassil template of the simple kind templates_extra.yaml uses: (a|b),
-    [optional] and {slot} (a slot becomes a word that says nothing)."""
-    def parse(text, i):
-        # Alternatives ("|") of sequences, up to a closing bracket: (their sentences, where it stopped).
-        alternatives, current = [], []
-        while i < len(text) and text[i] not in ")]":
-            c = text[i]
-            if c in "([":
-                inner, i = parse(text, i + 1)
-                current.append(inner + ([""] if c == "[" else []))
-                i += 1
-            elif c == "|":
-                alternatives.append(current)
-                current = []
-                i += 1
-            elif c == "{":
-                current.append(["thing"])
-                i = text.index("}", i) + 1
-            else:
-                current.append([c])
-                i += 1
-        alternatives.append(current)
-        return ["".join(seq) for alt in alternatives for seq in itertools.product(*alt)], i
-
-    sentences, _ = parse(template, 0)
-    return [" ".join(s.split()) for s in sentences]
+    """Every sentence of a hassil template, by hassil itself; a slot becomes a word that says nothing."""
+    lists = {slot: TextSlotList.from_strings(["thing"]) for slot in ("name", "area")}
+    return [" ".join(s.split()) for s in sample_expression(parse_sentence(template).expression, lists)]
 
 
 class SensorWords(unittest.TestCase):
